@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0
+# erofs-rs: build the module against a Rust-enabled kernel, and the
+# project's entry points.
+#
+#   make KDIR=/path/to/kernel/build   build erofs_rs.ko
+#   make demo                         main job: build all, mount an image in QEMU
+#   make check                        every test (host and guest)
+#
+# KDIR defaults to the cached test kernel that tools/setup builds.
+
+KDIR ?= $(shell tools/setup kdir 2>/dev/null)
+LLVM ?= 1
+
+.PHONY: all modules clean demo check host-test setup
+all: modules
+
+modules:
+	@test -n "$(KDIR)" -a -f "$(KDIR)/Makefile" || { echo "KDIR is not a kernel build tree: '$(KDIR)'"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) modules
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) clean
+	rm -f fs/erofs_rs/bindings/bindings_generated.rs
+
+setup:
+	tools/setup all
+
+host-test:
+	cargo test --workspace --release
+
+demo:
+	tools/demo
+
+check:
+	tools/check

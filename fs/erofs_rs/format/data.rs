@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Block mapping of uncompressed data: flat (plain and tail-inline) and
+//! chunk-based inodes (fs/erofs/data.c, erofs_map_blocks / erofs_map_dev).
+
+use super::erofs_fs::*;
+use super::inode::Inode;
+use super::le::*;
+use super::super_block::SuperBlock;
+use super::{Error, Result, Source};
+
+/// Where a logical range of a file lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mapping {
+    /// Zeros: beyond EOF (only when asked) or a hole chunk.
+    Hole,
+    /// Bytes at `pa` on device `device_id` (0 = primary; ids as the chunk
+    /// index says, before device mapping).
+    Mapped { device_id: u16, pa: u64 },
+    /// The tail of a FLAT_INLINE inode, in the metadata block right after
+    /// the inode: always on the primary device.
+    Inline { pa: u64 },
+}
+
+/// The mapping of `[la, la + len)` of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extent {
+    pub la: u64,
+    pub len: u64,
+    pub map: Mapping,
+}
+
+/// Maps the byte at `la` of an uncompressed inode to the largest extent
+/// that starts there and is contiguous on disk (erofs_map_blocks).
+/// `la` must be below the file size.
+pub fn map_blocks<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, la: u64) -> Result<Extent> {
+    if la >= inode.size {
+        return Err(Error::OutOfRange);
+    }
+    let blksz = sb.block_size() as u64;
+    match inode.datalayout {
+        INODE_FLAT_PLAIN | INODE_FLAT_INLINE => {
+            let inline = inode.datalayout == INODE_FLAT_INLINE;
+            let nblocks = inode.data_blocks(sb);
+            let lastblk = if inline { nblocks.saturating_sub(1) } else { nblocks };
+            let flat_end = lastblk * blksz;
+            if la < flat_end {
+                let base = sb.block_offset(inode.i_u as u64)?;
+                let pa = base.checked_add(la).ok_or(Error::BadBlockAddress(inode.i_u as u64))?;
+                // The whole flat range must be addressable.
+                base.checked_add(flat_end).ok_or(Error::BadBlockAddress(inode.i_u as u64))?;
+                return Ok(Extent { la, len: flat_end - la, map: Mapping::Mapped { device_id: 0, pa } });
+            }
+            if !inline {
+                return Err(Error::BadSize);
+            }
+            let pa = inode.tail_offset()?.checked_add(la % blksz).ok_or(Error::BadInlineData)?;
+            let len = inode.size - la;
+            // Inline data must sit inside the metadata block.
+            if pa % blksz + len > blksz {
+                return Err(Error::BadInlineData);
+            }
+            Ok(Extent { la, len, map: Mapping::Inline { pa } })
+        }
+        INODE_CHUNK_BASED => {
+            let indexes = inode.chunkformat & CHUNK_FORMAT_INDEXES != 0;
+            let unit = if indexes { CHUNK_INDEX_SIZE } else { BLOCK_MAP_ENTRY_SIZE };
+            let chunknr = la >> inode.chunkbits;
+            let pos = inode
+                .tail_offset()?
+                .checked_add(unit - 1)
+                .map(|p| p & !(unit - 1))
+                .and_then(|p| p.checked_add(unit * chunknr))
+                .ok_or(Error::BadNid(inode.nid))?;
+            let chunk_start = chunknr << inode.chunkbits;
+            let chunk_len = (1u64 << inode.chunkbits)
+                .min((inode.size - chunk_start).div_ceil(blksz) * blksz);
+            let bytes = src.bytes(0, pos, unit as usize)?;
+            let b: &[u8] = &bytes;
+            let blkaddr = u32_at(b, if indexes { 4 } else { 0 });
+            let device_id = if indexes { u16_at(b, 2) } else { 0 };
+            let skip = la - chunk_start;
+            if blkaddr == NULL_ADDR {
+                return Ok(Extent { la, len: chunk_len - skip, map: Mapping::Hole });
+            }
+            let pa = sb.block_offset(blkaddr as u64)?.checked_add(skip).ok_or(Error::BadBlockAddress(blkaddr as u64))?;
+            let device_id = device_id & device_id_mask(sb);
+            Ok(Extent { la, len: chunk_len - skip, map: Mapping::Mapped { device_id, pa } })
+        }
+        INODE_COMPRESSED_FULL | INODE_COMPRESSED_COMPACT => Err(Error::Unsupported("compressed data through map_blocks")),
+        other => Err(Error::UnsupportedDataLayout(other)),
+    }
+}
+
+/// The mask the C driver applies to chunk index device ids:
+/// roundup_pow_of_two(extra_devices + 1) - 1.
+pub fn device_id_mask(sb: &SuperBlock) -> u16 {
+    let n = sb.extra_device_count() as u32 + 1;
+    (n.next_power_of_two() - 1) as u16
+}
+
+/// How extra devices are addressed at read time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceMode {
+    /// Each extra device is its own `Source` device (given with `device=`).
+    Separate,
+    /// No extra devices given: blobs are reached through the primary
+    /// device at their `mapped_blkaddr` ("flat" addressing).
+    Flat,
+}
+
+/// Resolves a mapped extent to (device, byte offset) the way
+/// erofs_map_dev does.
+pub fn map_dev<S: Source + ?Sized>(
+    src: &S,
+    sb: &SuperBlock,
+    mode: DeviceMode,
+    device_id: u16,
+    pa: u64,
+) -> Result<(u16, u64)> {
+    let blksz = sb.block_size() as u64;
+    if device_id != 0 {
+        let slot = sb.device_slot(src, device_id - 1)?;
+        return match mode {
+            DeviceMode::Flat => {
+                let base = (slot.mapped_blkaddr as u64) * blksz;
+                Ok((0, pa.checked_add(base).ok_or(Error::BadBlockAddress(pa / blksz))?))
+            }
+            DeviceMode::Separate => Ok((device_id, pa)),
+        };
+    }
+    if mode == DeviceMode::Separate {
+        // A primary-device address inside a blob's mapped range is served
+        // by that blob.
+        for i in 0..sb.extra_device_count() {
+            let slot = sb.device_slot(src, i)?;
+            if slot.mapped_blkaddr == 0 {
+                continue;
+            }
+            let start = slot.mapped_blkaddr as u64 * blksz;
+            let len = slot.blocks as u64 * blksz;
+            if pa >= start && pa - start < len {
+                return Ok((i + 1, pa - start));
+            }
+        }
+    }
+    Ok((0, pa))
+}

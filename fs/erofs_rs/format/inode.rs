@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! On-disk inodes (fs/erofs/inode.c, erofs_read_inode).
+
+use super::erofs_fs::*;
+use super::le::*;
+use super::super_block::SuperBlock;
+use super::{read_exact, Error, Result, Source};
+
+/// The file type of an inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileType {
+    Regular,
+    Directory,
+    Symlink,
+    CharDevice,
+    BlockDevice,
+    Fifo,
+    Socket,
+}
+
+impl FileType {
+    /// The type of `mode`, or `None` for invalid type bits.
+    pub fn from_mode(mode: u16) -> Option<Self> {
+        Some(match mode & S_IFMT {
+            S_IFREG => FileType::Regular,
+            S_IFDIR => FileType::Directory,
+            S_IFLNK => FileType::Symlink,
+            S_IFCHR => FileType::CharDevice,
+            S_IFBLK => FileType::BlockDevice,
+            S_IFIFO => FileType::Fifo,
+            S_IFSOCK => FileType::Socket,
+            _ => return None,
+        })
+    }
+
+    /// The matching directory entry type (`FT_*`).
+    pub fn dirent_type(self) -> u8 {
+        match self {
+            FileType::Regular => FT_REG_FILE,
+            FileType::Directory => FT_DIR,
+            FileType::Symlink => FT_SYMLINK,
+            FileType::CharDevice => FT_CHRDEV,
+            FileType::BlockDevice => FT_BLKDEV,
+            FileType::Fifo => FT_FIFO,
+            FileType::Socket => FT_SOCK,
+        }
+    }
+}
+
+/// A parsed and checked on-disk inode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inode {
+    pub nid: u64,
+    /// Byte offset of the on-disk inode on the primary device.
+    pub iloc: u64,
+    /// 32 (compact) or 64 (extended).
+    pub inode_isize: u32,
+    /// Bytes of inline xattrs after the inode.
+    pub xattr_isize: u32,
+    pub xattr_icount: u16,
+    pub datalayout: u8,
+    pub mode: u16,
+    pub nlink: u32,
+    pub size: u64,
+    pub uid: u32,
+    pub gid: u32,
+    /// Modification time; compact inodes take the image's build time.
+    pub mtime: u64,
+    pub mtime_nsec: u32,
+    /// The 32-bit inode number stored for old stat() callers.
+    pub ino32: u32,
+    /// Raw `i_u`: start block, rdev, compressed block count or chunk info.
+    pub i_u: u32,
+    /// Device number (new_encode_dev format decoded to major/minor).
+    pub rdev_major: u32,
+    pub rdev_minor: u32,
+    /// For chunk-based inodes: chunk format and log2 of the chunk size.
+    pub chunkformat: u16,
+    pub chunkbits: u32,
+    /// `stat.st_blocks` (512-byte units) as the C driver computes it.
+    pub blocks_512: u64,
+}
+
+impl Inode {
+    /// Reads inode `nid`, checking it as the C driver does.
+    pub fn read<S: Source + ?Sized>(src: &S, sb: &SuperBlock, nid: u64) -> Result<Self> {
+        let iloc = sb.inode_offset(nid)?;
+        let blksz = sb.block_size();
+        let mut raw = [0u8; INODE_EXTENDED_SIZE];
+        read_exact(src, 0, iloc, blksz, &mut raw[..INODE_COMPACT_SIZE])?;
+        let ifmt = u16_at(&raw, 0);
+        if ifmt & !I_ALL != 0 {
+            return Err(Error::UnsupportedInodeFormat(ifmt));
+        }
+        let datalayout = inode_datalayout(ifmt);
+        if datalayout > INODE_CHUNK_BASED {
+            return Err(Error::UnsupportedDataLayout(datalayout));
+        }
+        let xattr_icount = u16_at(&raw, 2);
+        let mode = u16_at(&raw, 4);
+        let mut ino = Inode {
+            nid,
+            iloc,
+            inode_isize: 0,
+            xattr_isize: xattr_ibody_size(xattr_icount),
+            xattr_icount,
+            datalayout,
+            mode,
+            nlink: 0,
+            size: 0,
+            uid: 0,
+            gid: 0,
+            mtime: 0,
+            mtime_nsec: 0,
+            ino32: 0,
+            i_u: 0,
+            rdev_major: 0,
+            rdev_minor: 0,
+            chunkformat: 0,
+            chunkbits: 0,
+            blocks_512: 0,
+        };
+        if inode_version(ifmt) == INODE_LAYOUT_EXTENDED {
+            // An extended inode may cross a block boundary; read_exact
+            // stitches the two halves as the C driver does.
+            let tail_off = iloc.checked_add(INODE_COMPACT_SIZE as u64).ok_or(Error::BadNid(nid))?;
+            read_exact(src, 0, tail_off, blksz, &mut raw[INODE_COMPACT_SIZE..])?;
+            ino.inode_isize = INODE_EXTENDED_SIZE as u32;
+            let size = u64_at(&raw, 8);
+            if size > i64::MAX as u64 {
+                return Err(Error::BadSize);
+            }
+            ino.size = size;
+            ino.i_u = u32_at(&raw, 16);
+            ino.ino32 = u32_at(&raw, 20);
+            ino.uid = u32_at(&raw, 24);
+            ino.gid = u32_at(&raw, 28);
+            ino.mtime = u64_at(&raw, 32);
+            ino.mtime_nsec = u32_at(&raw, 40);
+            ino.nlink = u32_at(&raw, 44);
+        } else {
+            ino.inode_isize = INODE_COMPACT_SIZE as u32;
+            ino.nlink = u16_at(&raw, 6) as u32;
+            ino.size = u32_at(&raw, 8) as u64;
+            ino.i_u = u32_at(&raw, 16);
+            ino.ino32 = u32_at(&raw, 20);
+            ino.uid = u16_at(&raw, 24) as u32;
+            ino.gid = u16_at(&raw, 26) as u32;
+            ino.mtime = sb.build_time;
+            ino.mtime_nsec = sb.build_time_nsec;
+        }
+        let ftype = FileType::from_mode(mode).ok_or(Error::BadMode(mode))?;
+        match ftype {
+            FileType::CharDevice | FileType::BlockDevice => {
+                // new_decode_dev()
+                let dev = ino.i_u;
+                ino.rdev_major = (dev & 0xfff00) >> 8;
+                ino.rdev_minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+            }
+            _ => {}
+        }
+        let compressed = datalayout == INODE_COMPRESSED_FULL || datalayout == INODE_COMPRESSED_COMPACT;
+        if datalayout == INODE_CHUNK_BASED {
+            let fmt = (ino.i_u & 0xffff) as u16;
+            if fmt & !CHUNK_FORMAT_ALL != 0 {
+                return Err(Error::BadChunkFormat(fmt));
+            }
+            ino.chunkformat = fmt;
+            ino.chunkbits = sb.blkszbits as u32 + (fmt & CHUNK_FORMAT_BLKBITS_MASK) as u32;
+            // Chunks beyond 2^63 bytes cannot be addressed.
+            if ino.chunkbits > 62 {
+                return Err(Error::BadChunkFormat(fmt));
+            }
+        }
+        let nblks = if compressed { ino.i_u as u64 } else { 0 };
+        ino.blocks_512 = if nblks == 0 {
+            ino.size.div_ceil(blksz as u64) * (blksz as u64 / 512)
+        } else {
+            nblks << (sb.blkszbits - 9)
+        };
+        Ok(ino)
+    }
+
+    pub fn file_type(&self) -> FileType {
+        // Checked in `read`.
+        FileType::from_mode(self.mode).unwrap_or(FileType::Regular)
+    }
+
+    pub fn is_dir(&self) -> bool {
+        self.mode & S_IFMT == S_IFDIR
+    }
+
+    pub fn is_compressed(&self) -> bool {
+        self.datalayout == INODE_COMPRESSED_FULL || self.datalayout == INODE_COMPRESSED_COMPACT
+    }
+
+    /// Permission bits and set-id/sticky bits.
+    pub fn permissions(&self) -> u16 {
+        self.mode & 0o7777
+    }
+
+    /// Byte offset right after the on-disk inode and its inline xattrs:
+    /// where inline data, chunk indexes or compression indexes start.
+    pub fn tail_offset(&self) -> Result<u64> {
+        self.iloc
+            .checked_add(self.inode_isize as u64 + self.xattr_isize as u64)
+            .ok_or(Error::BadNid(self.nid))
+    }
+
+    /// Number of blocks the data occupies, rounded up.
+    pub fn data_blocks(&self, sb: &SuperBlock) -> u64 {
+        self.size.div_ceil(sb.block_size() as u64)
+    }
+
+    /// A symlink whose target sits inline in the metadata block ("fast"
+    /// symlink in the C driver); others are read as file data.
+    pub fn is_fast_symlink(&self, sb: &SuperBlock) -> bool {
+        if self.file_type() != FileType::Symlink || self.datalayout != INODE_FLAT_INLINE {
+            return false;
+        }
+        let blksz = sb.block_size() as u64;
+        let ofs = (self.iloc % blksz) + self.inode_isize as u64 + self.xattr_isize as u64;
+        // The C driver keeps the offset within its (page-sized) mapping of
+        // the inode's block: offsets past the first block do not count.
+        let ofs = if self.inode_isize as u64 + (self.iloc % blksz) > blksz { ofs - blksz } else { ofs };
+        match ofs.checked_add(self.size) {
+            Some(end) => end <= blksz,
+            None => false,
+        }
+    }
+}

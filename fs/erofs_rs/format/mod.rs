@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The EROFS on-disk format: kernel-independent, `no_std`, no allocation.
+//!
+//! Compiled twice: as `mod format` of the module crate and as the host
+//! crate `erofs-format` (see `lib.rs` next to this file). Every value read
+//! from an image is untrusted: arithmetic on it is checked, slicing is
+//! bounds-checked, and nothing here can panic on any input.
+//!
+//! File names follow `fs/erofs`: `erofs_fs.rs` has the raw layouts,
+//! `super_block.rs` the superblock, `inode.rs`, `dir.rs`, `xattr.rs`,
+//! `data.rs` (uncompressed block mapping).
+
+pub mod crc32c;
+pub mod data;
+pub mod dir;
+pub mod erofs_fs;
+pub mod error;
+pub mod inode;
+pub mod super_block;
+pub mod xattr;
+
+
+pub use error::{Error, Result};
+
+/// Where image bytes come from: "the bytes of device `dev` at `offset`".
+///
+/// Device 0 is the primary device (the image itself); 1.. are the extra
+/// devices of the device table, in table order. The kernel implements it
+/// over the page cache of the backing device or file, the host tools over
+/// files.
+pub trait Source {
+    /// A borrowed view of image bytes.
+    type Bytes<'a>: core::ops::Deref<Target = [u8]>
+    where
+        Self: 'a;
+
+    /// The `len` bytes of device `dev` at `offset`.
+    ///
+    /// Callers in this crate never ask for a range that crosses a 4096-byte
+    /// boundary (block sizes are 512..4096 and ranges stay within a
+    /// block), so an implementation may serve each request from one page.
+    /// A range past the end of the device is an error
+    /// ([`Error::OutOfRange`] or [`Error::Io`]), never a short slice.
+    fn bytes(&self, dev: u16, offset: u64, len: usize) -> Result<Self::Bytes<'_>>;
+}
+
+/// Copies `buf.len()` bytes of device `dev` at `offset` into `buf`, in
+/// pieces that never cross a block of `blksz` bytes.
+pub fn read_exact<S: Source + ?Sized>(
+    src: &S,
+    dev: u16,
+    offset: u64,
+    blksz: u32,
+    buf: &mut [u8],
+) -> Result<()> {
+    let mut done = 0usize;
+    while done < buf.len() {
+        let pos = offset.checked_add(done as u64).ok_or(Error::OutOfRange)?;
+        let in_block = (blksz as u64 - pos % blksz as u64) as usize;
+        let n = in_block.min(buf.len() - done);
+        let bytes = src.bytes(dev, pos, n)?;
+        let part = bytes.get(..n).ok_or(Error::Io)?;
+        buf.get_mut(done..done + n).ok_or(Error::Io)?.copy_from_slice(part);
+        done += n;
+    }
+    Ok(())
+}
+
+/// Little-endian field readers over a byte slice that the caller has
+/// already checked to be long enough; out-of-range reads give 0 rather
+/// than a panic, and the callers check lengths first.
+pub(crate) mod le {
+    #[inline]
+    pub(crate) fn u16_at(b: &[u8], off: usize) -> u16 {
+        match b.get(off..off + 2) {
+            Some(s) => u16::from_le_bytes([s[0], s[1]]),
+            None => 0,
+        }
+    }
+    #[inline]
+    pub(crate) fn u32_at(b: &[u8], off: usize) -> u32 {
+        match b.get(off..off + 4) {
+            Some(s) => u32::from_le_bytes([s[0], s[1], s[2], s[3]]),
+            None => 0,
+        }
+    }
+    #[inline]
+    pub(crate) fn u64_at(b: &[u8], off: usize) -> u64 {
+        match b.get(off..off + 8) {
+            Some(s) => u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]),
+            None => 0,
+        }
+    }
+    #[inline]
+    pub(crate) fn u8_at(b: &[u8], off: usize) -> u8 {
+        b.get(off).copied().unwrap_or(0)
+    }
+}

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! erofs_rs: the EROFS read-only filesystem as a Rust kernel module.
+//!
+//! The filesystem type is `erofs_rs`, so the module loads beside a kernel
+//! whose C `erofs` is built in or loaded. See DESIGN.md for the layers:
+//! `format` (the on-disk format, kernel-independent), `vfs` (all `unsafe`),
+//! and the filesystem files named after their `fs/erofs` counterparts.
+
+use kernel::prelude::*;
+
+mod bindings;
+// The format core is shared with the host tools, which use all of it; the
+// module uses what its read paths need.
+#[allow(dead_code, unreachable_pub)]
+mod format;
+#[path = "super.rs"]
+mod super_;
+mod vfs;
+
+module! {
+    type: ErofsModule,
+    name: "erofs_rs",
+    author: "erofs-rs developers",
+    description: "Enhanced Read-Only File System (Rust)",
+    license: "GPL",
+    alias: ["fs-erofs_rs"],
+}
+
+struct ErofsModule {
+    _fs: vfs::Registration,
+}
+
+impl kernel::Module for ErofsModule {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let fs = vfs::Registration::new::<super_::Erofs>(module)?;
+        pr_info!("filesystem type registered\n");
+        Ok(Self { _fs: fs })
+    }
+}
+
+impl Drop for ErofsModule {
+    fn drop(&mut self) {
+        pr_info!("unloading\n");
+    }
+}

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Helpers sourced by the guest tests (and runnable as "lib.sh FUNC").
+
+# The kernel log must hold no sign of a kernel bug after a test.
+check_dmesg() {
+	if dmesg | grep -E 'WARNING:|BUG:|Oops|general protection|kernel BUG|UBSAN|KASAN|panicked|Call Trace|rcu_sched|hung_task|refcount_t' >/tmp/dmesg-bad; then
+		echo "kernel log shows a problem:"
+		cat /tmp/dmesg-bad
+		return 1
+	fi
+}
+
+# The virtio disk that carries a test image, by the name tools/check gave
+# it (selftests/data/disks holds "name" lines in attachment order).
+disk_of() {
+	n=0
+	for d in a b c d e f g h i j k l m n o p q r s t u v w x y z; do
+		n=$((n + 1))
+		line=$(sed -n "${n}p" /selftests/data/disks 2>/dev/null)
+		[ "$line" = "$1" ] && { echo /dev/vd$d; return 0; }
+	done
+	echo "no disk named $1" >&2
+	return 1
+}
+
+# A manifest of a tree: type, mode, size and sha256 of every entry, sorted.
+manifest() {
+	(cd "$1" && find . | sort | while read -r p; do
+		if [ -L "$p" ]; then
+			echo "$p l $(readlink "$p")"
+		elif [ -f "$p" ]; then
+			echo "$p f $(stat -c '%a %s' "$p") $(sha256sum <"$p" | cut -d' ' -f1)"
+		elif [ -d "$p" ]; then
+			echo "$p d $(stat -c '%a' "$p")"
+		else
+			echo "$p o $(stat -c '%F %a' "$p")"
+		fi
+	done)
+}
+
+if [ "${0##*/}" = lib.sh ] && [ $# -gt 0 ]; then
+	"$@"
+fi

@@ -1,0 +1,9 @@
+# rmmod unregisters the type and leaves nothing behind; a reload works.
+modprobe erofs_rs
+rmmod erofs_rs
+! grep -qw erofs_rs /proc/filesystems
+! grep -q '^erofs_rs ' /proc/modules
+modprobe erofs_rs
+grep -qw erofs_rs /proc/filesystems
+rmmod erofs_rs
+! grep -qw erofs_rs /proc/filesystems

@@ -1,0 +1,206 @@
+//! An EROFS image opened on the host: files as a `Source`, the superblock,
+//! the long xattr prefixes, and file data reads on top of the format core.
+
+use erofs_format::data::{self, DeviceMode, Mapping};
+use erofs_format::dir::{self, DirBlocks};
+use erofs_format::inode::Inode;
+use erofs_format::super_block::SuperBlock;
+use erofs_format::xattr::{self, LongPrefix};
+use erofs_format::{Error, Result, Source};
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+/// The image file and its extra devices, read with pread.
+pub struct Files {
+    devices: Vec<File>,
+}
+
+impl Source for Files {
+    type Bytes<'a> = Vec<u8>;
+
+    fn bytes(&self, dev: u16, offset: u64, len: usize) -> Result<Vec<u8>> {
+        let f = self.devices.get(dev as usize).ok_or(Error::BadDeviceId(dev))?;
+        let mut buf = vec![0u8; len];
+        let mut done = 0;
+        while done < len {
+            match f.read_at(&mut buf[done..], offset + done as u64) {
+                Ok(0) => return Err(Error::OutOfRange),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return Err(Error::Io),
+            }
+        }
+        Ok(buf)
+    }
+}
+
+pub struct Image {
+    pub src: Files,
+    pub sb: SuperBlock,
+    pub prefixes: Vec<LongPrefix>,
+    pub mode: DeviceMode,
+}
+
+impl Image {
+    /// Opens `path` with extra devices `devices` (device-table order). No
+    /// extra devices means flat addressing through the image.
+    pub fn open(path: &Path, devices: &[std::path::PathBuf]) -> std::result::Result<Self, String> {
+        let mut files = vec![File::open(path).map_err(|e| format!("{}: {e}", path.display()))?];
+        for d in devices {
+            files.push(File::open(d).map_err(|e| format!("{}: {e}", d.display()))?);
+        }
+        let src = Files { devices: files };
+        let sb = SuperBlock::read(&src).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mode = if devices.is_empty() { DeviceMode::Flat } else { DeviceMode::Separate };
+        if !devices.is_empty() && devices.len() != sb.extra_device_count() as usize {
+            return Err(format!(
+                "extra devices don't match (ondisk {}, given {})",
+                sb.extra_device_count(),
+                devices.len()
+            ));
+        }
+        let mut img = Image { src, sb, prefixes: Vec::new(), mode };
+        img.prefixes = img.read_prefixes().map_err(|e| format!("long xattr prefixes: {e}"))?;
+        Ok(img)
+    }
+
+    fn read_prefixes(&self) -> Result<Vec<LongPrefix>> {
+        let mut out = Vec::new();
+        if self.sb.xattr_prefix_count == 0 {
+            return Ok(out);
+        }
+        let mut pos = (self.sb.xattr_prefix_start as u64) << 2;
+        let packed = match self.sb.packed_inode() {
+            Some(nid) => Some(Inode::read(&self.src, &self.sb, nid)?),
+            None => None,
+        };
+        for _ in 0..self.sb.xattr_prefix_count {
+            let p = xattr::read_long_prefix(
+                |at, buf| match &packed {
+                    Some(ino) => self.read_data(ino, at, buf),
+                    None => erofs_format::read_exact(&self.src, 0, at, self.sb.block_size(), buf),
+                },
+                &mut pos,
+            )?;
+            out.push(p);
+        }
+        Ok(out)
+    }
+
+    pub fn inode(&self, nid: u64) -> Result<Inode> {
+        Inode::read(&self.src, &self.sb, nid)
+    }
+
+    pub fn root(&self) -> Result<Inode> {
+        self.inode(self.sb.root_nid)
+    }
+
+    /// Reads `buf.len()` bytes of file data at `offset` (which with the
+    /// length must lie within the file).
+    pub fn read_data(&self, inode: &Inode, offset: u64, buf: &mut [u8]) -> Result<()> {
+        let end = offset.checked_add(buf.len() as u64).ok_or(Error::OutOfRange)?;
+        if end > inode.size {
+            return Err(Error::OutOfRange);
+        }
+        if inode.is_compressed() {
+            return Err(Error::Unsupported("compressed data"));
+        }
+        let blksz = self.sb.block_size();
+        let mut pos = offset;
+        while pos < end {
+            let ext = data::map_blocks(&self.src, &self.sb, inode, pos)?;
+            let n = ext.len.min(end - pos) as usize;
+            if n == 0 {
+                return Err(Error::BadSize);
+            }
+            let out = &mut buf[(pos - offset) as usize..][..n];
+            match ext.map {
+                Mapping::Hole => out.fill(0),
+                Mapping::Inline { pa } => erofs_format::read_exact(&self.src, 0, pa, blksz, out)?,
+                Mapping::Mapped { device_id, pa } => {
+                    let (dev, off) = data::map_dev(&self.src, &self.sb, self.mode, device_id, pa)?;
+                    erofs_format::read_exact(&self.src, dev, off, blksz, out)?
+                }
+            }
+            pos += n as u64;
+        }
+        Ok(())
+    }
+
+    /// The whole content of a file (or symlink target, or directory data).
+    pub fn read_all(&self, inode: &Inode) -> Result<Vec<u8>> {
+        let mut v = vec![0u8; usize::try_from(inode.size).map_err(|_| Error::BadSize)?];
+        self.read_data(inode, 0, &mut v)?;
+        Ok(v)
+    }
+
+    /// Entries of a directory in on-disk order: (name, nid, file type).
+    pub fn read_dir(&self, inode: &Inode) -> Result<Vec<(Vec<u8>, u64, u8)>> {
+        if !inode.is_dir() {
+            return Err(Error::NotDir);
+        }
+        let mut out = Vec::new();
+        let mut blocks = DirData { img: self, inode };
+        dir::iterate(&mut blocks, inode.size, self.sb.block_size(), 0, |de, _| {
+            out.push((de.name.to_vec(), de.nid, de.file_type));
+            true
+        })?;
+        Ok(out)
+    }
+
+    pub fn lookup(&self, dir_inode: &Inode, name: &[u8]) -> Result<Option<(u64, u8)>> {
+        if !dir_inode.is_dir() {
+            return Err(Error::NotDir);
+        }
+        let mut blocks = DirData { img: self, inode: dir_inode };
+        dir::lookup(&mut blocks, dir_inode.size, self.sb.block_size(), name)
+    }
+
+    /// Resolves an absolute path inside the image (no symlink following).
+    pub fn resolve(&self, path: &str) -> Result<Inode> {
+        let mut cur = self.root()?;
+        for comp in path.split('/').filter(|c| !c.is_empty() && *c != ".") {
+            let (nid, _) = self.lookup(&cur, comp.as_bytes())?.ok_or(Error::NotFound)?;
+            cur = self.inode(nid)?;
+        }
+        Ok(cur)
+    }
+
+    /// Every xattr of an inode: (full name, value).
+    pub fn xattrs(&self, inode: &Inode) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let mut names = Vec::new();
+        xattr::list(&self.src, &self.sb, inode, &self.prefixes[..], |base, infix, suffix| {
+            names.push((base, [infix, suffix].concat()));
+            Ok(std::ops::ControlFlow::Continue(()))
+        })?;
+        let mut out = Vec::new();
+        for (base, name) in names {
+            let Some(prefix) = xattr::index_prefix(base) else { continue };
+            let size = xattr::get(&self.src, &self.sb, inode, &self.prefixes[..], base, &name, None)?;
+            let mut value = vec![0u8; size];
+            xattr::get(&self.src, &self.sb, inode, &self.prefixes[..], base, &name, Some(&mut value))?;
+            out.push(([prefix, &name[..]].concat(), value));
+        }
+        Ok(out)
+    }
+}
+
+struct DirData<'a> {
+    img: &'a Image,
+    inode: &'a Inode,
+}
+
+impl DirBlocks for DirData<'_> {
+    fn with_block<R>(&mut self, index: u64, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
+        let bsz = self.img.sb.block_size() as u64;
+        let start = index.checked_mul(bsz).ok_or(Error::BadDirent)?;
+        if start >= self.inode.size {
+            return Err(Error::BadDirent);
+        }
+        let len = bsz.min(self.inode.size - start) as usize;
+        let mut buf = vec![0u8; len];
+        self.img.read_data(self.inode, start, &mut buf)?;
+        f(&buf)
+    }
+}
