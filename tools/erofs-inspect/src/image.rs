@@ -128,8 +128,12 @@ impl Image {
         Ok(())
     }
 
-    /// The whole content of a file (or symlink target, or directory data).
+    /// The whole content of a small file (a symlink target, say); files
+    /// over 64 MiB are refused rather than allocated.
     pub fn read_all(&self, inode: &Inode) -> Result<Vec<u8>> {
+        if inode.size > 64 << 20 {
+            return Err(Error::BadSize);
+        }
         let mut v = vec![0u8; usize::try_from(inode.size).map_err(|_| Error::BadSize)?];
         self.read_data(inode, 0, &mut v)?;
         Ok(v)

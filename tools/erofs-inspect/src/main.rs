@@ -8,11 +8,9 @@
 //!   erofs-inspect extract IMAGE DIR [--device FILE]...
 //!   erofs-inspect fsck IMAGE [--device FILE]...
 
-mod image;
-
 use erofs_format::erofs_fs::*;
+use erofs_inspect::{walk, Image};
 use erofs_format::inode::{FileType, Inode};
-use image::Image;
 use std::collections::HashMap;
 use std::ffi::{CString, OsStr};
 use std::io::Write;
@@ -257,60 +255,11 @@ impl Progress {
     }
 }
 
-/// Walks the tree depth-first, calling `f(path, name-in-parent entry,
-/// inode)` for every entry including the root (with path "").
-fn walk(img: &Image, f: &mut dyn FnMut(&Path, u8, &Inode) -> R<()>) -> R<()> {
-    let root = img.root().map_err(|e| format!("root inode: {e}"))?;
-    if !root.is_dir() {
-        return Err("root inode is not a directory".into());
-    }
-    f(Path::new(""), FT_DIR, &root)?;
-    let mut stack = vec![(PathBuf::new(), root)];
-    while let Some((path, dir)) = stack.pop() {
-        let entries = img.read_dir(&dir).map_err(|e| format!("/{}: {e}", path.display()))?;
-        for (name, nid, ftype) in entries {
-            if name == b"." || name == b".." {
-                continue;
-            }
-            let p = path.join(OsStr::from_bytes(&name));
-            let ino = img.inode(nid).map_err(|e| format!("/{}: {e}", p.display()))?;
-            if ftype != ino.file_type().dirent_type() {
-                return Err(format!("/{}: directory entry type {ftype} does not match the inode", p.display()));
-            }
-            f(&p, ftype, &ino)?;
-            if ino.is_dir() {
-                stack.push((p, ino));
-            }
-        }
-    }
-    Ok(())
-}
-
 fn fsck(img: &Image) -> R<()> {
     let mut progress = Progress::new(img.sb.inos);
-    let (mut files, mut bytes) = (0u64, 0u64);
-    walk(img, &mut |path, _, ino| {
-        let err = |e: erofs_format::Error| format!("/{}: {e}", path.display());
-        match ino.file_type() {
-            FileType::Regular | FileType::Symlink => {
-                let mut off = 0;
-                let mut buf = vec![0u8; 1 << 20];
-                while off < ino.size {
-                    let n = (ino.size - off).min(buf.len() as u64) as usize;
-                    img.read_data(ino, off, &mut buf[..n]).map_err(err)?;
-                    off += n as u64;
-                }
-                bytes += ino.size;
-            }
-            _ => {}
-        }
-        img.xattrs(ino).map_err(err)?;
-        files += 1;
-        progress.step(1);
-        Ok(())
-    })?;
+    let stats = erofs_inspect::check_all(img, u64::MAX, &mut |_| progress.step(1))?;
     progress.finish();
-    println!("ok: {files} entries, {bytes} bytes of data");
+    println!("ok: {} entries, {} bytes of data", stats.entries, stats.bytes);
     Ok(())
 }
 
