@@ -13,12 +13,15 @@
 
 pub mod crc32c;
 pub mod data;
+pub mod decompress;
 pub mod dir;
 pub mod erofs_fs;
 pub mod error;
 pub mod inode;
+pub mod lz4;
 pub mod super_block;
 pub mod xattr;
+pub mod zmap;
 
 
 pub use error::{Error, Result};

@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Compressed-file block mapping (fs/erofs/zmap.c): the map header, full
+//! and compact lcluster indexes, HEAD1/HEAD2/PLAIN/NONHEAD lclusters, big
+//! pclusters, ztailpacking (inline pcluster), fragments in the packed
+//! inode, partially referenced (deduplicated) pclusters, and interlaced
+//! or shifted plain pclusters. The result is a [`ZExtent`]: a logical
+//! range of the file and where and how its bytes are stored.
+
+use super::erofs_fs::*;
+use super::inode::Inode;
+use super::le::*;
+use super::super_block::SuperBlock;
+use super::{read_exact, Error, Result, Source};
+
+pub const ADVISE_COMPACTED_2B: u16 = 0x0001;
+pub const ADVISE_BIG_PCLUSTER_1: u16 = 0x0002;
+pub const ADVISE_BIG_PCLUSTER_2: u16 = 0x0004;
+pub const ADVISE_INLINE_PCLUSTER: u16 = 0x0008;
+pub const ADVISE_INTERLACED_PCLUSTER: u16 = 0x0010;
+pub const ADVISE_FRAGMENT_PCLUSTER: u16 = 0x0020;
+
+const LCLUSTER_TYPE_PLAIN: u8 = 0;
+const LCLUSTER_TYPE_HEAD1: u8 = 1;
+const LCLUSTER_TYPE_NONHEAD: u8 = 2;
+const LCLUSTER_TYPE_HEAD2: u8 = 3;
+const LI_PARTIAL_REF: u16 = 1 << 15;
+const LI_D0_CBLKCNT: u16 = 1 << 11;
+const FRAGMENT_INODE_BIT: u8 = 7;
+
+/// The per-inode compression settings from the map header, plus what
+/// locating the tail extent found (z_erofs_fill_inode_lazy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZInfo {
+    pub advise: u16,
+    pub lclusterbits: u32,
+    /// Algorithms of HEAD1 and HEAD2 lclusters.
+    pub algorithm: [u8; 2],
+    /// Offset of the tail fragment in the packed inode, or of the inline
+    /// pcluster on the primary device (ztailpacking).
+    pub fragment_off: u64,
+    /// Size of the inline (tail-packed) pcluster, 0 if none.
+    pub idata_size: u16,
+    /// The lcluster where the tail extent (inline or fragment) starts.
+    pub tail_headlcn: u64,
+}
+
+/// How an extent's bytes are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZKind {
+    /// A compressed pcluster: algorithm, and whether its decompressed
+    /// data may be longer than the extent (partial decoding).
+    Compressed { algorithm: u8 },
+    /// Stored as is, byte 0 of the extent at byte 0 of the pcluster.
+    Shifted,
+    /// Stored as is but rotated within its block by the extent's start
+    /// offset in the block: byte i at `(i + la % blksz) % blksz`.
+    Interlaced,
+    /// In the packed inode, at this byte offset of its data.
+    Fragment { offset: u64 },
+}
+
+/// One mapped extent of a compressed file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZExtent {
+    /// Logical start (the start of the pcluster's data in the file).
+    pub la: u64,
+    /// Logical length. With `full`, up to the next pcluster (or EOF);
+    /// otherwise up to the end of the lcluster that held the request, as
+    /// the C driver maps for reads.
+    pub llen: u64,
+    pub kind: ZKind,
+    /// Physical start on the primary device (unused for fragments).
+    pub pa: u64,
+    /// Physical length (bytes of compressed data, a whole number of blocks
+    /// except for inline pclusters).
+    pub plen: u64,
+    /// The pcluster is inline in the metadata block (ztailpacking).
+    pub inline: bool,
+    /// The extent uses only a prefix of the pcluster's decompressed data
+    /// (dedupe); always decode partially.
+    pub partial_ref: bool,
+}
+
+/// Index-walking state (z_erofs_maprecorder).
+#[derive(Default)]
+struct Rec {
+    lcn: u64,
+    ltype: u8,
+    headtype: u8,
+    clusterofs: u32,
+    delta: [u32; 2],
+    pblk: u32,
+    compressedblks: u32,
+    nextpackoff: u64,
+    partialref: bool,
+}
+
+/// The map header offset: 8-aligned right after inode and xattrs.
+fn header_pos(inode: &Inode) -> Result<u64> {
+    let end = inode.tail_offset()?;
+    end.checked_add(7).map(|p| p & !7).ok_or(Error::BadCompressedLayout)
+}
+
+impl ZInfo {
+    /// Reads the map header of a compressed inode and locates its tail
+    /// extent when it is inline or a fragment.
+    pub fn read<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode) -> Result<Self> {
+        if !inode.is_compressed() {
+            return Err(Error::WrongFileType);
+        }
+        let pos = header_pos(inode)?;
+        let mut h = [0u8; 8];
+        read_exact(src, 0, pos, sb.block_size(), &mut h)?;
+        if h[7] >> FRAGMENT_INODE_BIT != 0 {
+            // The whole file lives in the packed inode.
+            return Ok(ZInfo {
+                advise: ADVISE_FRAGMENT_PCLUSTER,
+                lclusterbits: sb.blkszbits as u32,
+                algorithm: [0, 0],
+                fragment_off: u64::from_le_bytes(h) ^ (1 << 63),
+                idata_size: 0,
+                tail_headlcn: 0,
+            });
+        }
+        let mut zi = ZInfo {
+            advise: u16_at(&h, 4),
+            lclusterbits: sb.blkszbits as u32 + (h[7] & 15) as u32,
+            algorithm: [h[6] & 15, h[6] >> 4],
+            fragment_off: 0,
+            idata_size: 0,
+            tail_headlcn: 0,
+        };
+        if zi.advise & ADVISE_FRAGMENT_PCLUSTER != 0 {
+            zi.fragment_off = u32_at(&h, 0) as u64;
+        } else if zi.advise & ADVISE_INLINE_PCLUSTER != 0 {
+            zi.idata_size = u16_at(&h, 2);
+        }
+        for alg in zi.algorithm {
+            if alg >= COMPRESSION_MAX {
+                return Err(Error::UnsupportedAlgorithm(alg));
+            }
+        }
+        let big = zi.advise & (ADVISE_BIG_PCLUSTER_1 | ADVISE_BIG_PCLUSTER_2);
+        if !sb.has_big_pcluster() && big != 0 {
+            return Err(Error::BadCompressedLayout);
+        }
+        if inode.datalayout == INODE_COMPRESSED_COMPACT
+            && (zi.advise & ADVISE_BIG_PCLUSTER_1 == 0) != (zi.advise & ADVISE_BIG_PCLUSTER_2 == 0)
+        {
+            return Err(Error::BadCompressedLayout);
+        }
+        // lcluster sizes the indexes can describe.
+        if zi.lclusterbits > 30 {
+            return Err(Error::BadCompressedLayout);
+        }
+        if zi.idata_size != 0 || zi.advise & ADVISE_FRAGMENT_PCLUSTER != 0 {
+            if inode.size == 0 {
+                return Err(Error::BadCompressedLayout);
+            }
+            // Find the tail extent: where its indexes end is where the
+            // inline pcluster starts.
+            let (m, _, packend) = do_map(src, sb, inode, &zi, inode.size - 1)?;
+            if zi.idata_size != 0 {
+                zi.fragment_off = packend;
+            }
+            zi.tail_headlcn = m.lcn;
+            if zi.advise & ADVISE_FRAGMENT_PCLUSTER != 0 && inode.datalayout == INODE_COMPRESSED_FULL {
+                zi.fragment_off |= (m.pblk as u64) << 32;
+            }
+        }
+        Ok(zi)
+    }
+
+    /// True when the whole file is a fragment in the packed inode.
+    pub fn whole_file_fragment(&self) -> bool {
+        self.advise & ADVISE_FRAGMENT_PCLUSTER != 0 && self.tail_headlcn == 0
+    }
+}
+
+fn load_full(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &ZInfo, m: &mut Rec, lcn: u64) -> Result<()> {
+    let pos = lcn
+        .checked_mul(8)
+        .and_then(|o| o.checked_add(header_pos(inode).ok()? + 16))
+        .ok_or(Error::BadCompressedLayout)?;
+    let mut di = [0u8; 8];
+    read_exact(src, 0, pos, sb.block_size(), &mut di)?;
+    m.lcn = lcn;
+    m.nextpackoff = pos + 8;
+    let advise = u16_at(&di, 0);
+    m.ltype = (advise & 3) as u8;
+    if m.ltype == LCLUSTER_TYPE_NONHEAD {
+        m.clusterofs = 1 << zi.lclusterbits;
+        let d0 = u16_at(&di, 4);
+        m.delta[0] = d0 as u32;
+        if d0 & LI_D0_CBLKCNT != 0 {
+            if zi.advise & (ADVISE_BIG_PCLUSTER_1 | ADVISE_BIG_PCLUSTER_2) == 0 {
+                return Err(Error::BadCompressedLayout);
+            }
+            m.compressedblks = (d0 & !LI_D0_CBLKCNT) as u32;
+            m.delta[0] = 1;
+        }
+        m.delta[1] = u16_at(&di, 6) as u32;
+    } else {
+        m.partialref = advise & LI_PARTIAL_REF != 0;
+        m.clusterofs = u16_at(&di, 2) as u32;
+        m.pblk = u32_at(&di, 4);
+    }
+    Ok(())
+}
+
+/// `lobits`-bit value and 2-bit type of item `i` of a compact pack.
+fn decode_bits(pack: &[u8], lobits: u32, bitpos: u32) -> (u32, u8) {
+    let v = u32_at(pack, (bitpos / 8) as usize) >> (bitpos & 7);
+    (v & ((1 << lobits) - 1), ((v >> lobits) & 3) as u8)
+}
+
+fn la_distance(pack: &[u8], lobits: u32, encodebits: u32, vcnt: u32, mut i: u32) -> u32 {
+    let mut d1 = 0;
+    let mut lo = 0;
+    while i < vcnt {
+        let (l, t) = decode_bits(pack, lobits, encodebits * i);
+        lo = l;
+        if t != LCLUSTER_TYPE_NONHEAD {
+            return d1;
+        }
+        d1 += 1;
+        i += 1;
+    }
+    // The last NONHEAD item of a pack keeps delta[1] itself.
+    if lo & LI_D0_CBLKCNT as u32 == 0 {
+        d1 += lo.saturating_sub(1);
+    }
+    d1
+}
+
+fn load_compact(
+    src: &(impl Source + ?Sized),
+    sb: &SuperBlock,
+    inode: &Inode,
+    zi: &ZInfo,
+    m: &mut Rec,
+    lcn: u64,
+    lookahead: bool,
+) -> Result<()> {
+    let ebase = header_pos(inode)? + 8;
+    let lclusterbits = zi.lclusterbits;
+    let totalidx = inode.data_blocks(sb);
+    let big = zi.advise & ADVISE_BIG_PCLUSTER_1 != 0;
+    if lcn >= totalidx || lclusterbits > 14 {
+        return Err(Error::BadCompressedLayout);
+    }
+    m.lcn = lcn;
+    // 4-byte packs up to the first 32-byte boundary, then 2-byte packs
+    // (when enabled) in groups of 16, then 4-byte packs again.
+    let initial_4b = ((32 - ebase % 32) / 4) & 7;
+    let compacted_2b = if zi.advise & ADVISE_COMPACTED_2B != 0 && initial_4b < totalidx {
+        (totalidx - initial_4b) / 16 * 16
+    } else {
+        0
+    };
+    let mut pos = ebase;
+    let mut rel = lcn;
+    let mut amortizedshift = 2u32;
+    if rel >= initial_4b {
+        pos += initial_4b * 4;
+        rel -= initial_4b;
+        if rel < compacted_2b {
+            amortizedshift = 1;
+        } else {
+            pos += compacted_2b * 2;
+            rel -= compacted_2b;
+        }
+    }
+    pos = rel.checked_mul(1 << amortizedshift).and_then(|o| o.checked_add(pos)).ok_or(Error::BadCompressedLayout)?;
+    let vcnt: u32 = if amortizedshift == 2 {
+        2
+    } else if lclusterbits <= 12 {
+        16
+    } else {
+        return Err(Error::Unsupported("2-byte compact indexes with lclusters over 4 KiB"));
+    };
+    let packsize = (vcnt << amortizedshift) as u64;
+    let packstart = pos / packsize * packsize;
+    let mut pack = [0u8; 32];
+    let pack = pack.get_mut(..packsize as usize).ok_or(Error::BadCompressedLayout)?;
+    read_exact(src, 0, packstart, sb.block_size(), pack)?;
+    m.nextpackoff = packstart + packsize;
+    let lobits = lclusterbits.max(12); // ilog2(D0_CBLKCNT) + 1
+    let encodebits = ((packsize as u32 - 4) * 8) / vcnt;
+    let mut i = ((pos - packstart) >> amortizedshift) as i64;
+    let (lo, t) = decode_bits(pack, lobits, encodebits * i as u32);
+    m.ltype = t;
+    if t == LCLUSTER_TYPE_NONHEAD {
+        m.clusterofs = 1 << lclusterbits;
+        if lookahead {
+            m.delta[1] = la_distance(pack, lobits, encodebits, vcnt, i as u32);
+        }
+        if lo & LI_D0_CBLKCNT as u32 != 0 {
+            if !big {
+                return Err(Error::BadCompressedLayout);
+            }
+            m.compressedblks = lo & !(LI_D0_CBLKCNT as u32);
+            m.delta[0] = 1;
+            return Ok(());
+        } else if i + 1 != vcnt as i64 {
+            m.delta[0] = lo;
+            return Ok(());
+        }
+        // The last item of a pack stores delta[1]; derive delta[0] from
+        // the item before it.
+        let (plo, pt) = if i >= 1 { decode_bits(pack, lobits, encodebits * (i as u32 - 1)) } else { (0, 0) };
+        let lo = if i < 1 || pt != LCLUSTER_TYPE_NONHEAD {
+            0
+        } else if plo & LI_D0_CBLKCNT as u32 != 0 {
+            1
+        } else {
+            plo
+        };
+        m.delta[0] = lo + 1;
+        return Ok(());
+    }
+    m.clusterofs = lo;
+    m.delta[0] = 0;
+    // The pack stores the start block of its first pcluster; count the
+    // blocks of the pclusters before item i.
+    let mut nblk: u64 = 0;
+    if !big {
+        nblk = 1;
+        while i > 0 {
+            i -= 1;
+            let (lo, t) = decode_bits(pack, lobits, encodebits * i as u32);
+            if t == LCLUSTER_TYPE_NONHEAD {
+                i -= lo as i64;
+            }
+            if i >= 0 {
+                nblk += 1;
+            }
+        }
+    } else {
+        while i > 0 {
+            i -= 1;
+            let (lo, t) = decode_bits(pack, lobits, encodebits * i as u32);
+            if t == LCLUSTER_TYPE_NONHEAD {
+                if lo & LI_D0_CBLKCNT as u32 != 0 {
+                    i -= 1;
+                    nblk += (lo & !(LI_D0_CBLKCNT as u32)) as u64;
+                    continue;
+                }
+                // Big pclusters never have a plain delta[0] of 1.
+                if lo <= 1 {
+                    return Err(Error::BadCompressedLayout);
+                }
+                i -= lo as i64 - 2;
+                continue;
+            }
+            nblk += 1;
+        }
+    }
+    let base = u32_at(pack, packsize as usize - 4) as u64;
+    m.pblk = u32::try_from(base + nblk).map_err(|_| Error::BadCompressedLayout)?;
+    Ok(())
+}
+
+fn load(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &ZInfo, m: &mut Rec, lcn: u64, lookahead: bool) -> Result<()> {
+    if inode.datalayout == INODE_COMPRESSED_COMPACT {
+        load_compact(src, sb, inode, zi, m, lcn, lookahead)?;
+    } else {
+        load_full(src, sb, inode, zi, m, lcn)?;
+    }
+    if m.ltype != LCLUSTER_TYPE_NONHEAD && m.clusterofs >= 1 << zi.lclusterbits {
+        return Err(Error::BadCompressedLayout);
+    }
+    Ok(())
+}
+
+fn lookback(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &ZInfo, m: &mut Rec, mut distance: u32) -> Result<u64> {
+    while m.lcn >= distance as u64 {
+        let lcn = m.lcn - distance as u64;
+        load(src, sb, inode, zi, m, lcn, false)?;
+        if m.ltype == LCLUSTER_TYPE_NONHEAD {
+            distance = m.delta[0];
+            if distance == 0 {
+                break;
+            }
+            continue;
+        }
+        m.headtype = m.ltype;
+        return Ok((lcn << zi.lclusterbits) | m.clusterofs as u64);
+    }
+    Err(Error::BadCompressedLayout)
+}
+
+/// Maps byte `ofs`: returns the recorder, (m_la, end), and where the
+/// index pack of `ofs`'s own lcluster ends (an inline tail pcluster
+/// follows the indexes of the last lcluster).
+fn do_map(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &ZInfo, ofs: u64) -> Result<(Rec, (u64, u64), u64)> {
+    let bits = zi.lclusterbits;
+    let initial_lcn = ofs >> bits;
+    let endoff = (ofs & ((1u64 << bits) - 1)) as u32;
+    let mut m = Rec::default();
+    load(src, sb, inode, zi, &mut m, initial_lcn, false)?;
+    let initial_packend = m.nextpackoff;
+    let mut end = (m.lcn + 1) << bits;
+    let la;
+    if m.ltype != LCLUSTER_TYPE_NONHEAD && endoff >= m.clusterofs {
+        m.headtype = m.ltype;
+        la = (m.lcn << bits) | m.clusterofs as u64;
+        // A tail-packed EOF lcluster may end before the lcluster does.
+        if zi.idata_size != 0 && end > inode.size {
+            end = inode.size;
+        }
+    } else {
+        if m.ltype != LCLUSTER_TYPE_NONHEAD {
+            if m.lcn == 0 {
+                return Err(Error::BadCompressedLayout);
+            }
+            end = (m.lcn << bits) | m.clusterofs as u64;
+            m.delta[0] = 1;
+        }
+        let distance = m.delta[0];
+        la = lookback(src, sb, inode, zi, &mut m, distance)?;
+    }
+    if end <= la {
+        return Err(Error::BadCompressedLayout);
+    }
+    Ok((m, (la, end), initial_packend))
+}
+
+/// Maps the byte at `la` (below the file size) of a compressed inode.
+/// With `full`, the extent's length runs to the next pcluster (or EOF),
+/// as the C driver computes for fiemap.
+pub fn map<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, zi: &ZInfo, la: u64, full: bool) -> Result<ZExtent> {
+    if la >= inode.size {
+        return Err(Error::OutOfRange);
+    }
+    if zi.whole_file_fragment() {
+        return Ok(ZExtent {
+            la: 0,
+            llen: inode.size,
+            kind: ZKind::Fragment { offset: zi.fragment_off },
+            pa: 0,
+            plen: 0,
+            inline: false,
+            partial_ref: false,
+        });
+    }
+    let (mut m, (m_la, end), _) = do_map(src, sb, inode, zi, la)?;
+    let bits = zi.lclusterbits;
+    let blksz = sb.block_size() as u64;
+    let mut ext = ZExtent {
+        la: m_la,
+        llen: end - m_la,
+        kind: ZKind::Shifted,
+        pa: 0,
+        plen: 0,
+        inline: false,
+        partial_ref: m.partialref,
+    };
+    let is_tail = m.lcn == zi.tail_headlcn;
+    if zi.idata_size != 0 && is_tail {
+        ext.inline = true;
+        ext.pa = zi.fragment_off;
+        ext.plen = zi.idata_size as u64;
+        if ext.pa % blksz + ext.plen > blksz {
+            return Err(Error::BadCompressedLayout);
+        }
+    } else if zi.advise & ADVISE_FRAGMENT_PCLUSTER != 0 && is_tail {
+        // The tail from this pcluster's start to EOF is in the packed inode.
+        ext.kind = ZKind::Fragment { offset: zi.fragment_off };
+        ext.llen = inode.size - m_la;
+        return Ok(ext);
+    } else {
+        ext.pa = sb.block_offset(m.pblk as u64)?;
+        ext.plen = compressed_len(src, sb, inode, zi, &mut m)?.checked_mul(blksz).ok_or(Error::BadCompressedLayout)?;
+    }
+    if m.headtype == LCLUSTER_TYPE_PLAIN {
+        if ext.llen > ext.plen {
+            return Err(Error::BadCompressedLayout);
+        }
+        ext.kind = if zi.advise & ADVISE_INTERLACED_PCLUSTER != 0 && !ext.inline {
+            ZKind::Interlaced
+        } else {
+            ZKind::Shifted
+        };
+    } else {
+        let algorithm = zi.algorithm[if m.headtype == LCLUSTER_TYPE_HEAD2 { 1 } else { 0 }];
+        if sb.compression.available_algs & (1 << algorithm) == 0 {
+            return Err(Error::UnsupportedAlgorithm(algorithm));
+        }
+        ext.kind = ZKind::Compressed { algorithm };
+    }
+    if full {
+        ext.llen = decompressed_len(src, sb, inode, zi, &mut m, m_la)?;
+        if ext.kind == ZKind::Shifted || ext.kind == ZKind::Interlaced {
+            if ext.llen > ext.plen {
+                return Err(Error::BadCompressedLayout);
+            }
+        }
+    }
+    let _ = bits;
+    if ext.plen > PCLUSTER_MAX_SIZE as u64 || ext.llen > PCLUSTER_MAX_DSIZE as u64 {
+        return Err(Error::Unsupported("pclusters over 1 MiB or extents over 12 MiB"));
+    }
+    Ok(ext)
+}
+
+fn compressed_len(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &ZInfo, m: &mut Rec) -> Result<u64> {
+    let big1 = zi.advise & ADVISE_BIG_PCLUSTER_1 != 0;
+    let big2 = zi.advise & ADVISE_BIG_PCLUSTER_2 != 0;
+    let lcn = m.lcn + 1;
+    if (m.headtype == LCLUSTER_TYPE_HEAD1 && !big1)
+        || ((m.headtype == LCLUSTER_TYPE_PLAIN || m.headtype == LCLUSTER_TYPE_HEAD2) && !big2)
+        || (lcn << zi.lclusterbits) >= inode.size
+    {
+        m.compressedblks = 1;
+    }
+    if m.compressedblks != 0 {
+        return Ok(m.compressedblks as u64);
+    }
+    load(src, sb, inode, zi, m, lcn, false)?;
+    if m.ltype == LCLUSTER_TYPE_NONHEAD && m.delta[0] != 1 {
+        return Err(Error::BadCompressedLayout);
+    }
+    if m.ltype != LCLUSTER_TYPE_NONHEAD || m.compressedblks == 0 {
+        m.compressedblks = 1;
+    }
+    Ok(m.compressedblks as u64)
+}
+
+fn decompressed_len(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &ZInfo, m: &mut Rec, m_la: u64) -> Result<u64> {
+    let bits = zi.lclusterbits;
+    let headlcn = m_la >> bits;
+    let mut lcn = m.lcn;
+    loop {
+        if (lcn << bits) >= inode.size {
+            return Ok(inode.size - m_la);
+        }
+        load(src, sb, inode, zi, m, lcn, true)?;
+        if m.ltype == LCLUSTER_TYPE_NONHEAD {
+            // Old mkfs wrote delta[1] = 0; treat it as 1 like the C driver.
+            if m.delta[1] == 0 {
+                m.delta[1] = 1;
+            }
+        } else {
+            if lcn != headlcn {
+                break;
+            }
+            m.delta[1] = 1;
+        }
+        lcn = lcn.checked_add(m.delta[1] as u64).ok_or(Error::BadCompressedLayout)?;
+    }
+    let end = (lcn << bits) + m.clusterofs as u64;
+    end.checked_sub(m_la).filter(|&l| l > 0).ok_or(Error::BadCompressedLayout)
+}
