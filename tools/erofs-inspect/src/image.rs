@@ -15,15 +15,25 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-/// The image file and its extra devices, read with pread.
+/// The image and its extra devices: files read with pread, or bytes in
+/// memory (fuzzing).
 pub struct Files {
     devices: Vec<File>,
+    memory: Option<Vec<u8>>,
 }
 
 impl Source for Files {
     type Bytes<'a> = Vec<u8>;
 
     fn bytes(&self, dev: u16, offset: u64, len: usize) -> Result<Vec<u8>> {
+        if let Some(m) = &self.memory {
+            if dev != 0 {
+                return Err(Error::BadDeviceId(dev));
+            }
+            let start = usize::try_from(offset).map_err(|_| Error::OutOfRange)?;
+            let end = start.checked_add(len).ok_or(Error::OutOfRange)?;
+            return m.get(start..end).map(<[u8]>::to_vec).ok_or(Error::OutOfRange);
+        }
         let f = self.devices.get(dev as usize).ok_or(Error::BadDeviceId(dev))?;
         let mut buf = vec![0u8; len];
         let mut done = 0;
@@ -61,15 +71,20 @@ impl Image {
         for d in devices {
             files.push(File::open(d).map_err(|e| format!("{}: {e}", d.display()))?);
         }
-        let src = Files { devices: files };
-        let sb = SuperBlock::read(&src).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mode = if devices.is_empty() { DeviceMode::Flat } else { DeviceMode::Separate };
-        if !devices.is_empty() && devices.len() != sb.extra_device_count() as usize {
-            return Err(format!(
-                "extra devices don't match (ondisk {}, given {})",
-                sb.extra_device_count(),
-                devices.len()
-            ));
+        let src = Files { devices: files, memory: None };
+        Self::with_source(src, devices.len()).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// An image held in memory, with flat addressing of any blobs.
+    pub fn from_bytes(bytes: Vec<u8>) -> std::result::Result<Self, String> {
+        Self::with_source(Files { devices: Vec::new(), memory: Some(bytes) }, 0)
+    }
+
+    fn with_source(src: Files, extra: usize) -> std::result::Result<Self, String> {
+        let sb = SuperBlock::read(&src).map_err(|e| e.to_string())?;
+        let mode = if extra == 0 { DeviceMode::Flat } else { DeviceMode::Separate };
+        if extra != 0 && extra != sb.extra_device_count() as usize {
+            return Err(format!("extra devices don't match (ondisk {}, given {extra})", sb.extra_device_count()));
         }
         let dec = RefCell::new(HostDecompressor { lzma_dict_size: sb.compression.lzma_dict_size });
         let mut img = Image { src, sb, prefixes: Vec::new(), mode, dec, zcache: RefCell::new(None) };
