@@ -4,12 +4,59 @@
  * bindings cover. Kbuild runs bindgen over this file with the kernel's
  * bindgen flags; the result is fs/erofs_rs/bindings/bindings_generated.rs.
  */
+#include <linux/blkdev.h>
+#include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/highmem.h>
 #include <linux/module.h>
+#include <linux/namei.h>
+#include <linux/pagemap.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
+#include <linux/uidgid.h>
+#include <linux/xattr.h>
 
-/* C shims for static inline functions and macros (fs/erofs_rs/helpers.c). */
+/*
+ * C shims for static inline functions and macros (fs/erofs_rs/helpers.c).
+ * Each mirrors one kernel inline or macro of the same name.
+ */
 void erofs_rs_errorfc(struct fs_context *fc, const char *msg);
+const char *erofs_rs_param_string(struct fs_parameter *param);
+int erofs_rs_param_is_flag(struct fs_parameter *param);
+struct folio *erofs_rs_read_mapping_folio(struct address_space *mapping, pgoff_t index);
+void *erofs_rs_kmap_local_folio(struct folio *folio, size_t offset);
+void erofs_rs_kunmap_local(const void *addr);
+void erofs_rs_folio_put(struct folio *folio);
+loff_t erofs_rs_folio_pos(struct folio *folio);
+size_t erofs_rs_folio_size(struct folio *folio);
+void erofs_rs_folio_end_read(struct folio *folio, bool success);
+void erofs_rs_inode_set_attrs(struct inode *inode, umode_t mode, uid_t uid, gid_t gid,
+			      unsigned int nlink, loff_t size, blkcnt_t blocks,
+			      time64_t sec, u32 nsec, u32 rdev_major, u32 rdev_minor);
+struct address_space *erofs_rs_bdev_mapping(struct super_block *sb);
+struct address_space *erofs_rs_file_mapping(struct file *file);
+bool erofs_rs_dir_emit(struct dir_context *ctx, const char *name, int namelen,
+		       u64 ino, unsigned int type);
+struct inode *erofs_rs_file_inode(struct file *file);
+struct super_block *erofs_rs_dentry_sb(struct dentry *dentry);
+dev_t erofs_rs_bdev_dev(struct super_block *sb);
+void erofs_rs_set_fsid(struct kstatfs *buf, u8 *uuid, u64 dev);
+struct inode *erofs_rs_folio_inode(struct folio *folio);
+bool erofs_rs_is_err(const void *ptr);
+long erofs_rs_ptr_err(const void *ptr);
+void *erofs_rs_err_ptr(long error);
+unsigned long erofs_rs_inode_state(struct inode *inode);
+loff_t erofs_rs_mapping_size(struct address_space *mapping);
+const char *erofs_rs_sb_id(struct super_block *sb);
+const unsigned char *erofs_rs_dentry_name(struct dentry *dentry, unsigned int *len);
+struct kmem_cache *erofs_rs_inode_cache_create(const char *name, unsigned int size,
+					       unsigned int align, void (*ctor)(void *));
+void *erofs_rs_inode_cache_alloc(struct kmem_cache *cache);
+struct posix_acl *erofs_rs_posix_acl_from_xattr(const void *value, size_t size);
+bool erofs_rs_capable_sys_admin(void);
+struct inode *erofs_rs_d_inode(struct dentry *dentry);

@@ -10,8 +10,8 @@ check_dmesg() {
 	fi
 }
 
-# The virtio disk that carries a test image, by the name tools/check gave
-# it (selftests/data/disks holds "name" lines in attachment order).
+# The virtio disk that carries a test image, by the name tools/mkimages
+# gave it (/selftests/data/disks lists names in attachment order).
 disk_of() {
 	n=0
 	for d in a b c d e f g h i j k l m n o p q r s t u v w x y z; do
@@ -23,19 +23,12 @@ disk_of() {
 	return 1
 }
 
-# A manifest of a tree: type, mode, size and sha256 of every entry, sorted.
-manifest() {
-	(cd "$1" && find . | sort | while read -r p; do
-		if [ -L "$p" ]; then
-			echo "$p l $(readlink "$p")"
-		elif [ -f "$p" ]; then
-			echo "$p f $(stat -c '%a %s' "$p") $(sha256sum <"$p" | cut -d' ' -f1)"
-		elif [ -d "$p" ]; then
-			echo "$p d $(stat -c '%a' "$p")"
-		else
-			echo "$p o $(stat -c '%F %a' "$p")"
-		fi
-	done)
+# Options erofs-manifest needs to compare a mount of IMAGE with its source
+# tree (from the "# manifest:" data written by tools/mkimages).
+src_opts() {
+	case "$1" in
+	u-compact) echo --no-mtime ;;
+	esac
 }
 
 if [ "${0##*/}" = lib.sh ] && [ $# -gt 0 ]; then

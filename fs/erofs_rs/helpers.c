@@ -4,9 +4,187 @@
  * macros. Nothing else belongs here; the filesystem itself is Rust.
  */
 #include "../../include/erofs_rs.h"
+#include <linux/err.h>
 
 /* errorfc() is a macro around logfc() that also prefixes the fs name. */
 void erofs_rs_errorfc(struct fs_context *fc, const char *msg)
 {
 	errorfc(fc, "%s", msg);
+}
+
+/* fs_parameter.type is a bitfield. */
+const char *erofs_rs_param_string(struct fs_parameter *param)
+{
+	return param->type == fs_value_is_string ? param->string : NULL;
+}
+
+int erofs_rs_param_is_flag(struct fs_parameter *param)
+{
+	return param->type == fs_value_is_flag;
+}
+
+struct folio *erofs_rs_read_mapping_folio(struct address_space *mapping, pgoff_t index)
+{
+	return read_mapping_folio(mapping, index, NULL);
+}
+
+void *erofs_rs_kmap_local_folio(struct folio *folio, size_t offset)
+{
+	return kmap_local_folio(folio, offset);
+}
+
+void erofs_rs_kunmap_local(const void *addr)
+{
+	kunmap_local(addr);
+}
+
+void erofs_rs_folio_put(struct folio *folio)
+{
+	folio_put(folio);
+}
+
+loff_t erofs_rs_folio_pos(struct folio *folio)
+{
+	return folio_pos(folio);
+}
+
+size_t erofs_rs_folio_size(struct folio *folio)
+{
+	return folio_size(folio);
+}
+
+void erofs_rs_folio_end_read(struct folio *folio, bool success)
+{
+	folio_end_read(folio, success);
+}
+
+/* i_uid_write(), set_nlink(), i_size_write(), inode_set_*time() etc. */
+void erofs_rs_inode_set_attrs(struct inode *inode, umode_t mode, uid_t uid, gid_t gid,
+			      unsigned int nlink, loff_t size, blkcnt_t blocks,
+			      time64_t sec, u32 nsec, u32 rdev_major, u32 rdev_minor)
+{
+	struct timespec64 ts = { .tv_sec = sec, .tv_nsec = nsec };
+
+	inode->i_mode = mode;
+	i_uid_write(inode, uid);
+	i_gid_write(inode, gid);
+	set_nlink(inode, nlink);
+	i_size_write(inode, size);
+	inode->i_blocks = blocks;
+	inode_set_ctime_to_ts(inode, ts);
+	inode_set_mtime_to_ts(inode, ts);
+	inode_set_atime_to_ts(inode, ts);
+	inode->i_rdev = MKDEV(rdev_major, rdev_minor);
+}
+
+struct address_space *erofs_rs_bdev_mapping(struct super_block *sb)
+{
+	return sb->s_bdev->bd_mapping;
+}
+
+struct address_space *erofs_rs_file_mapping(struct file *file)
+{
+	return file->f_mapping;
+}
+
+bool erofs_rs_dir_emit(struct dir_context *ctx, const char *name, int namelen,
+		       u64 ino, unsigned int type)
+{
+	return dir_emit(ctx, name, namelen, ino, type);
+}
+
+struct inode *erofs_rs_file_inode(struct file *file)
+{
+	return file_inode(file);
+}
+
+struct super_block *erofs_rs_dentry_sb(struct dentry *dentry)
+{
+	return dentry->d_sb;
+}
+
+dev_t erofs_rs_bdev_dev(struct super_block *sb)
+{
+	return sb->s_bdev ? sb->s_bdev->bd_dev : 0;
+}
+
+/* u64_to_fsid() and uuid_to_fsid(), as erofs_statfs() chooses them. */
+void erofs_rs_set_fsid(struct kstatfs *buf, u8 *uuid, u64 dev)
+{
+	static const u8 zero[16];
+
+	if (!memcmp(uuid, zero, 16))
+		buf->f_fsid = u64_to_fsid(dev);
+	else
+		buf->f_fsid = uuid_to_fsid(uuid);
+}
+
+struct inode *erofs_rs_folio_inode(struct folio *folio)
+{
+	return folio->mapping->host;
+}
+
+bool erofs_rs_is_err(const void *ptr)
+{
+	return IS_ERR(ptr);
+}
+
+long erofs_rs_ptr_err(const void *ptr)
+{
+	return PTR_ERR(ptr);
+}
+
+void *erofs_rs_err_ptr(long error)
+{
+	return ERR_PTR(error);
+}
+
+unsigned long erofs_rs_inode_state(struct inode *inode)
+{
+	return inode->i_state;
+}
+
+loff_t erofs_rs_mapping_size(struct address_space *mapping)
+{
+	return i_size_read(mapping->host);
+}
+
+const char *erofs_rs_sb_id(struct super_block *sb)
+{
+	return sb->s_id;
+}
+
+const unsigned char *erofs_rs_dentry_name(struct dentry *dentry, unsigned int *len)
+{
+	*len = dentry->d_name.len;
+	return dentry->d_name.name;
+}
+
+/* kmem_cache_create() and kmem_cache_alloc() are macros in 6.12. */
+struct kmem_cache *erofs_rs_inode_cache_create(const char *name, unsigned int size,
+					       unsigned int align, void (*ctor)(void *))
+{
+	return kmem_cache_create(name, size, align,
+				 SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT, ctor);
+}
+
+void *erofs_rs_inode_cache_alloc(struct kmem_cache *cache)
+{
+	return kmem_cache_alloc(cache, GFP_KERNEL);
+}
+
+/* init_user_ns is what the C erofs decodes on-disk ACLs against. */
+struct posix_acl *erofs_rs_posix_acl_from_xattr(const void *value, size_t size)
+{
+	return posix_acl_from_xattr(&init_user_ns, value, size);
+}
+
+bool erofs_rs_capable_sys_admin(void)
+{
+	return capable(CAP_SYS_ADMIN);
+}
+
+struct inode *erofs_rs_d_inode(struct dentry *dentry)
+{
+	return d_inode(dentry);
 }

@@ -10,13 +10,18 @@
 use kernel::prelude::*;
 
 mod bindings;
+mod data;
+mod dir;
 // The format core is shared with the host tools, which use all of it; the
 // module uses what its read paths need.
 #[allow(dead_code, unreachable_pub)]
 mod format;
+mod inode;
+mod namei;
 #[path = "super.rs"]
 mod super_;
 mod vfs;
+mod xattr;
 
 module! {
     type: ErofsModule,

@@ -1,21 +1,250 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Superblock and mount handling (fs/erofs/super.c).
+//! Superblock and mount handling (fs/erofs/super.c): mount options, reading
+//! and checking the on-disk superblock, statfs and show_options.
 
-use crate::vfs::{FileSystem, FsContext};
+use crate::format::data::DeviceMode;
+use crate::format::erofs_fs::SUPER_MAGIC_V1;
+use crate::format::{self, super_block::SuperBlock as DiskSuper};
+use crate::vfs::{self, DirEmitter, FileSystem, FsContext, Inode, InodeParams, LockedFolio, MetaSource, SeqFile, StatFs, SuperBlock};
+use crate::vfs::NameSink;
+use crate::{data, dir, inode, namei, xattr};
 use kernel::c_str;
 use kernel::prelude::*;
 
 /// The `erofs_rs` filesystem type.
 pub(crate) struct Erofs;
 
+/// `cache_strategy=` values, as the C driver names them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CacheStrategy {
+    Disabled,
+    ReadAhead,
+    ReadAround,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DaxMode {
+    Default,
+    Always,
+    Never,
+}
+
+/// Mount options (erofs_mount_opts), defaults as in the C driver.
+pub(crate) struct MountOptions {
+    pub(crate) user_xattr: bool,
+    pub(crate) acl: bool,
+    pub(crate) cache_strategy: CacheStrategy,
+    pub(crate) dax: DaxMode,
+    pub(crate) directio: bool,
+    pub(crate) devices: usize,
+}
+
+impl Default for MountOptions {
+    fn default() -> Self {
+        Self {
+            user_xattr: true,
+            acl: true,
+            cache_strategy: CacheStrategy::ReadAround,
+            dax: DaxMode::Default,
+            directio: false,
+            devices: 0,
+        }
+    }
+}
+
+/// Per-mount state (erofs_sb_info).
+pub(crate) struct ErofsSb {
+    pub(crate) disk: DiskSuper,
+    pub(crate) src: MetaSource,
+    pub(crate) opts: MountOptions,
+    pub(crate) devices: DeviceMode,
+    pub(crate) total_blocks: u64,
+    /// Long xattr name prefixes (empty until read at the end of mount).
+    pub(crate) prefixes: KVec<crate::format::xattr::LongPrefix>,
+}
+
+/// Logs a problem with the image naming the device, and turns a format
+/// error into the errno the C driver returns for it.
+pub(crate) fn fs_error(id: &CStr, what: core::fmt::Arguments<'_>, e: format::Error) -> Error {
+    use format::Error as E;
+    match e {
+        E::NotFound => return ENOENT,
+        E::NotDir => return ENOTDIR,
+        E::NoXattr => return vfs::error::enodata(),
+        E::BufferTooSmall => return ERANGE,
+        _ => {}
+    }
+    pr_err!("{}: {}: {}\n", id, what, e);
+    match e {
+        E::Io => EIO,
+        E::UnsupportedIncompat(_)
+        | E::UnsupportedBlockSize(_)
+        | E::UnsupportedDirBlockSize(_)
+        | E::BadMagic(_)
+        | E::BadExtSlots(_)
+        | E::BadDeviceTable => EINVAL,
+        E::BadChecksum { .. } => Error::from_errno(-74), // EBADMSG
+        E::UnsupportedInodeFormat(_) | E::UnsupportedDataLayout(_) | E::UnsupportedAlgorithm(_) | E::Unsupported(_) => {
+            vfs::error::eopnotsupp()
+        }
+        _ => vfs::error::efscorrupted(),
+    }
+}
+
+fn flag(fc: &FsContext, value: Option<&[u8]>) -> Result {
+    if value.is_some() {
+        fc.error(c_str!("this option takes no value"));
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
 impl FileSystem for Erofs {
     const NAME: &'static CStr = c_str!("erofs_rs");
+    const MAGIC: u64 = SUPER_MAGIC_V1 as u64;
+    type Options = MountOptions;
+    type Data = ErofsSb;
+    type INodeData = format::inode::Inode;
 
-    fn get_tree(fc: &mut FsContext) -> Result {
-        // Mounting lands with the uncompressed-mount issue; until then a
-        // mount attempt fails with a message instead of pretending.
-        fc.error(c_str!("mounting is not implemented yet"));
-        Err(crate::vfs::error::eopnotsupp())
+    fn parse_param(fc: &FsContext, o: &mut MountOptions, key: &[u8], value: Option<&[u8]>) -> Result {
+        match key {
+            b"user_xattr" | b"nouser_xattr" => {
+                flag(fc, value)?;
+                o.user_xattr = key == b"user_xattr";
+            }
+            b"acl" | b"noacl" => {
+                flag(fc, value)?;
+                o.acl = key == b"acl";
+            }
+            b"directio" | b"nodirectio" => {
+                flag(fc, value)?;
+                o.directio = key == b"directio";
+            }
+            b"cache_strategy" => {
+                o.cache_strategy = match value {
+                    Some(b"disabled") => CacheStrategy::Disabled,
+                    Some(b"readahead") => CacheStrategy::ReadAhead,
+                    Some(b"readaround") => CacheStrategy::ReadAround,
+                    _ => {
+                        fc.error(c_str!("Unknown parameter value for cache_strategy"));
+                        return Err(EINVAL);
+                    }
+                }
+            }
+            b"dax" => {
+                o.dax = match value {
+                    None | Some(b"always") => DaxMode::Always,
+                    Some(b"never") => DaxMode::Never,
+                    _ => {
+                        fc.error(c_str!("Unknown parameter value for dax"));
+                        return Err(EINVAL);
+                    }
+                }
+            }
+            b"device" => {
+                if value.is_none() {
+                    return Err(EINVAL);
+                }
+                o.devices += 1;
+            }
+            b"fsid" | b"domain_id" => {
+                fc.error(c_str!("fscache mode (fsid=, domain_id=) is not supported yet"));
+                return Err(vfs::error::eopnotsupp());
+            }
+            _ => return Err(ENOPARAM),
+        }
+        Ok(())
+    }
+
+    fn fill_super(sb: &SuperBlock<Self>, fc: &FsContext, opts: MountOptions) -> Result<ErofsSb> {
+        if opts.devices != 0 {
+            fc.error(c_str!("device= is not supported yet"));
+            return Err(vfs::error::eopnotsupp());
+        }
+        if !sb.set_blocksize(vfs::PAGE_SIZE as u32) {
+            fc.error(c_str!("failed to set initial blksize"));
+            return Err(EINVAL);
+        }
+        let src = MetaSource::for_bdev(sb)?;
+        let disk = DiskSuper::read(&src).map_err(|e| fs_error(sb.id(), format_args!("superblock"), e))?;
+        if disk.block_size() as usize > vfs::PAGE_SIZE {
+            pr_err!("{}: blkszbits {} isn't supported\n", sb.id(), disk.blkszbits);
+            return Err(EINVAL);
+        }
+        if disk.block_size() as usize != vfs::PAGE_SIZE && !sb.set_blocksize(disk.block_size()) {
+            fc.error(c_str!("failed to set erofs blksize"));
+            return Err(EINVAL);
+        }
+        let mut total_blocks = disk.blocks as u64;
+        for i in 0..disk.extra_device_count() {
+            let slot = disk.device_slot(&src, i).map_err(|e| fs_error(sb.id(), format_args!("device table"), e))?;
+            total_blocks += slot.blocks as u64;
+        }
+        sb.set_uuid(&disk.uuid);
+        sb.set_posix_acl(opts.acl);
+        pr_info!("{}: mounted with root inode @ nid {}.\n", sb.id(), disk.root_nid);
+        let mut sbi = ErofsSb { disk, src, opts, devices: DeviceMode::Flat, total_blocks, prefixes: KVec::new() };
+        sbi.prefixes = xattr::read_prefixes(sb, &sbi)?;
+        Ok(sbi)
+    }
+
+    fn root_ino(data: &ErofsSb) -> u64 {
+        data.disk.root_nid
+    }
+
+    fn read_inode(sb: &SuperBlock<Self>, ino: u64) -> Result<(InodeParams, format::inode::Inode)> {
+        inode::read_inode(sb, ino)
+    }
+
+    fn lookup(dir: &Inode<Self>, name: &[u8]) -> Result<Option<u64>> {
+        namei::lookup(dir, name)
+    }
+
+    fn readdir(dir: &Inode<Self>, emitter: &mut DirEmitter) -> Result {
+        dir::readdir(dir, emitter)
+    }
+
+    fn read_folio(inode: &Inode<Self>, folio: &mut LockedFolio) -> Result {
+        data::read_folio(inode, folio)
+    }
+
+    fn xattr_get(inode: &Inode<Self>, index: u8, name: &[u8], buf: Option<&mut [u8]>) -> Result<usize> {
+        xattr::get(inode, index, name, buf)
+    }
+
+    fn xattr_list(inode: &Inode<Self>, sink: &mut NameSink<'_>) -> Result {
+        xattr::list(inode, sink)
+    }
+
+    fn statfs(sb: &SuperBlock<Self>) -> Result<StatFs> {
+        let sbi = sb.data()?;
+        Ok(StatFs {
+            magic: SUPER_MAGIC_V1 as u64,
+            bsize: sbi.disk.block_size() as u64,
+            blocks: sbi.total_blocks,
+            files: u64::MAX,
+            ffree: u64::MAX - sbi.disk.inos,
+            namelen: format::erofs_fs::NAME_LEN as u64,
+            uuid: sbi.disk.uuid,
+            dev: sb.dev() as u64,
+        })
+    }
+
+    fn show_options(sb: &SuperBlock<Self>, seq: &mut SeqFile) -> Result {
+        let o = &sb.data()?.opts;
+        seq.puts(if o.user_xattr { c_str!(",user_xattr") } else { c_str!(",nouser_xattr") });
+        seq.puts(if o.acl { c_str!(",acl") } else { c_str!(",noacl") });
+        seq.puts(match o.cache_strategy {
+            CacheStrategy::Disabled => c_str!(",cache_strategy=disabled"),
+            CacheStrategy::ReadAhead => c_str!(",cache_strategy=readahead"),
+            CacheStrategy::ReadAround => c_str!(",cache_strategy=readaround"),
+        });
+        match o.dax {
+            DaxMode::Always => seq.puts(c_str!(",dax=always")),
+            DaxMode::Never => seq.puts(c_str!(",dax=never")),
+            DaxMode::Default => {}
+        }
+        Ok(())
     }
 }

@@ -19,4 +19,17 @@
     unknown_lints
 )]
 
+// The kernel's bindgen parameters leave these to be defined by hand, as
+// the kernel crate does: they map to Rust's own pointer-sized integers.
+pub type __kernel_size_t = usize;
+pub type __kernel_ssize_t = isize;
+pub type __kernel_ptrdiff_t = isize;
+
 include!("bindings_generated.rs");
+
+// Macros bindgen cannot evaluate (they expand to BIT() or casts).
+pub const PAGE_SIZE: usize = 1 << PAGE_SHIFT;
+pub const SB_RDONLY: u32 = 1 << 0;
+pub const SB_NOATIME: u32 = 1 << 10;
+pub const SB_POSIXACL: u32 = 1 << 16;
+pub const MAX_LFS_FILESIZE: i64 = i64::MAX;

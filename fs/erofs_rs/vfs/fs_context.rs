@@ -37,3 +37,32 @@ impl FsContext {
         unsafe { bindings::erofs_rs_errorfc(self.ptr, msg.as_char_ptr().cast()) };
     }
 }
+
+/// A mount parameter: `key` or `key=value`.
+pub(crate) struct Param<'a> {
+    pub(crate) key: &'a [u8],
+    /// `None` for a flag (`key` alone).
+    pub(crate) value: Option<&'a [u8]>,
+}
+
+impl<'a> Param<'a> {
+    /// Reads a parameter passed to `parse_param`.
+    ///
+    /// # Safety
+    ///
+    /// `p` must point to a live `fs_parameter` for `'a`.
+    pub(crate) unsafe fn from_raw(p: *mut bindings::fs_parameter) -> Self {
+        // SAFETY: `p` is live (caller); `key` is always a C string.
+        let key = unsafe { CStr::from_char_ptr((*p).key.cast()) }.as_bytes();
+        // SAFETY: `p` is live; the helper reads its type and string.
+        let v = unsafe { bindings::erofs_rs_param_string(p) };
+        let value = if v.is_null() {
+            None
+        } else {
+            // SAFETY: a non-NULL string value is a C string owned by the
+            // parameter, alive for `'a`.
+            Some(unsafe { CStr::from_char_ptr(v.cast()) }.as_bytes())
+        };
+        Self { key, value }
+    }
+}

@@ -4,9 +4,24 @@
 //! `kernel` crate. Every `unsafe` block of the module lives in this layer;
 //! the filesystem code above it is safe Rust.
 
+pub(crate) mod dir;
 pub(crate) mod error;
+pub(crate) mod folio;
 pub(crate) mod fs_context;
+pub(crate) mod inode;
+pub(crate) mod meta;
 pub(crate) mod registration;
+pub(crate) mod super_block;
+pub(crate) mod xattr;
 
+pub(crate) use dir::DirEmitter;
+pub(crate) use folio::LockedFolio;
 pub(crate) use fs_context::FsContext;
+pub(crate) use inode::{Inode, InodeKind, InodeParams};
+pub(crate) use meta::MetaSource;
 pub(crate) use registration::{FileSystem, Registration};
+pub(crate) use super_block::{SeqFile, StatFs, SuperBlock};
+pub(crate) use xattr::NameSink;
+
+/// The page size of the running kernel.
+pub(crate) const PAGE_SIZE: usize = crate::bindings::PAGE_SIZE;

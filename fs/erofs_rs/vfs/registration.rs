@@ -1,19 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Registering a filesystem type with the VFS.
+//! Registering a filesystem type, and the C callbacks that lead from the
+//! VFS into a [`FileSystem`] implementation.
 
-use super::FsContext;
+use super::fs_context::Param;
+use super::inode::{self, iget, ARefInode, Tables, INODE_CACHE};
+use super::xattr::{self as vx, Handlers};
+use super::{DirEmitter, FsContext, Inode, InodeParams, LockedFolio, NameSink, SeqFile, StatFs, SuperBlock};
 use crate::bindings;
+use core::ffi::{c_int, c_uint};
+use core::sync::atomic::Ordering;
+use kernel::c_str;
 use kernel::error::to_result;
 use kernel::prelude::*;
 
 /// A filesystem implementation, as the VFS sees it.
-pub(crate) trait FileSystem {
+pub(crate) trait FileSystem: Sized + 'static {
     /// The name under which the type appears in `/proc/filesystems`.
     const NAME: &'static CStr;
+    /// `statfs.f_type` and `s_magic`.
+    const MAGIC: u64;
+    /// Mount options being parsed for one mount attempt.
+    type Options: Default + Send;
+    /// Per-mount data (`s_fs_info`).
+    type Data: Send + Sync;
+    /// Per-inode data, kept in the inode's slab object.
+    type INodeData: Send + Sync;
 
-    /// Creates the superblock of a new mount (`fs_context_operations::get_tree`).
-    fn get_tree(fc: &mut FsContext) -> Result;
+    /// Takes one mount parameter; `ENOPARAM` for keys it does not know
+    /// (the VFS then handles `source`).
+    fn parse_param(fc: &FsContext, opts: &mut Self::Options, key: &[u8], value: Option<&[u8]>) -> Result;
+    /// Reads the image and returns the mount's data. The superblock's
+    /// block size and flags are set here.
+    fn fill_super(sb: &SuperBlock<Self>, fc: &FsContext, opts: Self::Options) -> Result<Self::Data>;
+    /// The inode number of the root directory.
+    fn root_ino(data: &Self::Data) -> u64;
+    /// Reads inode `ino` for a new VFS inode.
+    fn read_inode(sb: &SuperBlock<Self>, ino: u64) -> Result<(InodeParams, Self::INodeData)>;
+    /// Finds `name` in `dir`: its inode number, or `None`.
+    fn lookup(dir: &Inode<Self>, name: &[u8]) -> Result<Option<u64>>;
+    /// Emits the entries of `dir` from the emitter's position on.
+    fn readdir(dir: &Inode<Self>, emitter: &mut DirEmitter) -> Result;
+    /// Fills a locked page-cache folio of `inode` with its data.
+    fn read_folio(inode: &Inode<Self>, folio: &mut LockedFolio) -> Result;
+    /// The value of xattr (`index`, `name`): its size, copied into `buf`
+    /// when given. `ENODATA` when absent, `ERANGE` when `buf` is short.
+    fn xattr_get(inode: &Inode<Self>, index: u8, name: &[u8], buf: Option<&mut [u8]>) -> Result<usize>;
+    /// Pushes every visible xattr name of `inode` into `sink`.
+    fn xattr_list(inode: &Inode<Self>, sink: &mut NameSink<'_>) -> Result;
+    fn statfs(sb: &SuperBlock<Self>) -> Result<StatFs>;
+    fn show_options(sb: &SuperBlock<Self>, seq: &mut SeqFile) -> Result;
 }
 
 /// A registered filesystem type; unregistered when dropped.
@@ -21,7 +57,8 @@ pub(crate) trait FileSystem {
 /// # Invariants
 ///
 /// `fs_type` came from `KBox::into_raw`, was registered with
-/// `register_filesystem` and stays registered until `drop`.
+/// `register_filesystem` and stays registered until `drop`; the inode
+/// slab in `INODE_CACHE` exists for as long.
 pub(crate) struct Registration {
     fs_type: *mut bindings::file_system_type,
 }
@@ -35,13 +72,34 @@ unsafe impl Sync for Registration {}
 impl Registration {
     /// Registers `T` as a filesystem type owned by `module`.
     pub(crate) fn new<T: FileSystem>(module: &'static ThisModule) -> Result<Self> {
-        let mut fs_type = KBox::new(bindings::file_system_type::default(), GFP_KERNEL)?;
-        fs_type.name = T::NAME.as_char_ptr().cast();
-        fs_type.owner = module.as_ptr().cast();
-        fs_type.fs_flags = (bindings::FS_REQUIRES_DEV | bindings::FS_ALLOW_IDMAP) as _;
-        fs_type.init_fs_context = Some(init_fs_context::<T>);
-        fs_type.kill_sb = Some(kill_sb);
-        let fs_type = KBox::into_raw(fs_type);
+        // SAFETY: creates a slab of `Container<T>` objects; the name is a
+        // static string and the constructor initialises the VFS inode.
+        let cache = unsafe {
+            bindings::erofs_rs_inode_cache_create(
+                c_str!("erofs_rs_inode").as_char_ptr().cast(),
+                core::mem::size_of::<inode::Container<T>>() as c_uint,
+                core::mem::align_of::<inode::Container<T>>() as c_uint,
+                Some(inode::init_once::<T>),
+            )
+        };
+        if cache.is_null() {
+            return Err(ENOMEM);
+        }
+        INODE_CACHE.store(cache, Ordering::Release);
+        let fs_type = match KBox::new(bindings::file_system_type::default(), GFP_KERNEL) {
+            Ok(mut f) => {
+                f.name = T::NAME.as_char_ptr().cast();
+                f.owner = module.as_ptr().cast();
+                f.fs_flags = (bindings::FS_REQUIRES_DEV | bindings::FS_ALLOW_IDMAP) as _;
+                f.init_fs_context = Some(init_fs_context::<T>);
+                f.kill_sb = Some(kill_sb::<T>);
+                KBox::into_raw(f)
+            }
+            Err(e) => {
+                destroy_inode_cache();
+                return Err(e.into());
+            }
+        };
         // SAFETY: `fs_type` is a fully initialised, heap-allocated type
         // descriptor whose name is a static string; it stays alive until
         // `unregister_filesystem` in `drop`.
@@ -50,10 +108,23 @@ impl Registration {
             // SAFETY: registration failed, so the VFS holds no reference and
             // the box is ours to free again.
             drop(unsafe { KBox::from_raw(fs_type) });
+            destroy_inode_cache();
             return Err(e);
         }
-        // INVARIANT: registered just above.
+        // INVARIANT: registered just above, slab created before.
         Ok(Self { fs_type })
+    }
+}
+
+fn destroy_inode_cache() {
+    let cache = INODE_CACHE.swap(core::ptr::null_mut(), Ordering::AcqRel);
+    if !cache.is_null() {
+        // SAFETY: waits for RCU-delayed `free_inode` calls, then destroys
+        // the now empty slab; no superblock of ours exists any more.
+        unsafe {
+            bindings::rcu_barrier();
+            bindings::kmem_cache_destroy(cache);
+        }
     }
 }
 
@@ -66,50 +137,277 @@ impl Drop for Registration {
         // SAFETY: unregistered above, so the VFS no longer points to it; it
         // came from `KBox::into_raw` (type invariant).
         drop(unsafe { KBox::from_raw(self.fs_type) });
+        destroy_inode_cache();
     }
 }
 
-/// The operations of every mount context of `T`.
-struct ContextOps<T>(core::marker::PhantomData<T>);
+/// The constant operation tables of `T`. Each is promoted to a `'static`.
+struct Ops<T>(core::marker::PhantomData<T>);
 
-impl<T: FileSystem> ContextOps<T> {
-    const OPS: bindings::fs_context_operations = bindings::fs_context_operations {
+impl<T: FileSystem> Ops<T> {
+    const CONTEXT: bindings::fs_context_operations = bindings::fs_context_operations {
+        free: Some(fc_free::<T>),
+        dup: None,
+        parse_param: Some(parse_param::<T>),
+        parse_monolithic: None,
         get_tree: Some(get_tree::<T>),
-        ..const_default_context_ops()
+        reconfigure: Some(reconfigure::<T>),
+    };
+    const SUPER: bindings::super_operations = bindings::super_operations {
+        alloc_inode: Some(inode::alloc_inode::<T>),
+        free_inode: Some(inode::free_inode::<T>),
+        statfs: Some(statfs::<T>),
+        show_options: Some(show_options::<T>),
+        // SAFETY: all-zero is a valid `super_operations`: every other
+        // member is an optional function pointer (None).
+        ..unsafe { core::mem::zeroed() }
+    };
+    const DIR_IOPS: bindings::inode_operations = bindings::inode_operations {
+        lookup: Some(lookup::<T>),
+        listxattr: Some(vx::listxattr::<T>),
+        get_inode_acl: Some(vx::get_inode_acl::<T>),
+        // SAFETY: as above, the remaining members are optional pointers.
+        ..unsafe { core::mem::zeroed() }
+    };
+    const FILE_IOPS: bindings::inode_operations = bindings::inode_operations {
+        listxattr: Some(vx::listxattr::<T>),
+        get_inode_acl: Some(vx::get_inode_acl::<T>),
+        // SAFETY: as above.
+        ..unsafe { core::mem::zeroed() }
+    };
+    const FAST_SYMLINK_IOPS: bindings::inode_operations = bindings::inode_operations {
+        get_link: Some(bindings::simple_get_link),
+        listxattr: Some(vx::listxattr::<T>),
+        get_inode_acl: Some(vx::get_inode_acl::<T>),
+        // SAFETY: as above.
+        ..unsafe { core::mem::zeroed() }
+    };
+    const SYMLINK_IOPS: bindings::inode_operations = bindings::inode_operations {
+        get_link: Some(bindings::page_get_link),
+        listxattr: Some(vx::listxattr::<T>),
+        get_inode_acl: Some(vx::get_inode_acl::<T>),
+        // SAFETY: as above.
+        ..unsafe { core::mem::zeroed() }
+    };
+    const DIR_FOPS: bindings::file_operations = bindings::file_operations {
+        llseek: Some(bindings::generic_file_llseek),
+        read: Some(bindings::generic_read_dir),
+        iterate_shared: Some(iterate_shared::<T>),
+        // SAFETY: the remaining members are optional pointers and flags,
+        // for which zero means "not provided".
+        ..unsafe { core::mem::zeroed() }
+    };
+    const AOPS: bindings::address_space_operations = bindings::address_space_operations {
+        read_folio: Some(read_folio::<T>),
+        // SAFETY: as above.
+        ..unsafe { core::mem::zeroed() }
+    };
+    const TABLES: Tables = Tables {
+        dir_iops: &Self::DIR_IOPS,
+        dir_fops: &Self::DIR_FOPS,
+        file_iops: &Self::FILE_IOPS,
+        fast_symlink_iops: &Self::FAST_SYMLINK_IOPS,
+        symlink_iops: &Self::SYMLINK_IOPS,
+        aops: &Self::AOPS,
     };
 }
 
-const fn const_default_context_ops() -> bindings::fs_context_operations {
-    bindings::fs_context_operations {
-        free: None,
-        dup: None,
-        parse_param: None,
-        parse_monolithic: None,
-        get_tree: None,
-        reconfigure: None,
-    }
+/// Finds or creates inode `ino` of a mounted `T`.
+pub(crate) fn iget_inode<T: FileSystem>(sb: &SuperBlock<T>, ino: u64) -> Result<ARefInode<T>> {
+    iget(sb, ino, &Ops::<T>::TABLES)
 }
 
-unsafe extern "C" fn init_fs_context<T: FileSystem>(fc: *mut bindings::fs_context) -> core::ffi::c_int {
-    // SAFETY: the VFS calls this with a live, exclusively owned context.
-    // `ContextOps::<T>::OPS` is a constant promoted to a `'static`, so the
-    // pointer stays valid for as long as the module is loaded, which the
-    // context's reference on the module guarantees.
-    unsafe { (*fc).ops = &ContextOps::<T>::OPS };
-    0
-}
-
-unsafe extern "C" fn get_tree<T: FileSystem>(fc: *mut bindings::fs_context) -> core::ffi::c_int {
-    // SAFETY: the VFS passes the live context this callback belongs to.
-    let mut fc = unsafe { FsContext::from_raw(fc) };
-    match T::get_tree(&mut fc) {
+fn ret(r: Result) -> c_int {
+    match r {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
 }
 
-unsafe extern "C" fn kill_sb(sb: *mut bindings::super_block) {
-    // SAFETY: the VFS calls `kill_sb` once for a superblock of this type;
-    // every superblock we create is block-device backed.
-    unsafe { bindings::kill_block_super(sb) };
+unsafe extern "C" fn init_fs_context<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
+    let opts = match KBox::new(T::Options::default(), GFP_KERNEL) {
+        Ok(o) => o,
+        Err(_) => return ENOMEM.to_errno(),
+    };
+    // SAFETY: the VFS calls this with a live, exclusively owned context.
+    // `fs_private` is ours until `free`; the operations table is promoted
+    // to a `'static` and outlives every context (each holds a module ref).
+    unsafe {
+        (*fc).fs_private = KBox::into_raw(opts).cast();
+        (*fc).ops = &Ops::<T>::CONTEXT;
+    }
+    0
+}
+
+unsafe extern "C" fn fc_free<T: FileSystem>(fc: *mut bindings::fs_context) {
+    // SAFETY: `fs_private` is NULL or the box set by `init_fs_context`
+    // (fill_super takes it out and NULLs it); `free` runs once.
+    unsafe {
+        let p = (*fc).fs_private.cast::<T::Options>();
+        if !p.is_null() {
+            drop(KBox::from_raw(p));
+            (*fc).fs_private = core::ptr::null_mut();
+        }
+    }
+}
+
+unsafe extern "C" fn parse_param<T: FileSystem>(fc: *mut bindings::fs_context, param: *mut bindings::fs_parameter) -> c_int {
+    // SAFETY: the VFS passes a live context and parameter.
+    let (ctx, p) = unsafe { (FsContext::from_raw(fc), Param::from_raw(param)) };
+    // SAFETY: `fs_private` holds our options box for the whole parse.
+    let opts = unsafe { &mut *(*fc).fs_private.cast::<T::Options>() };
+    ret(T::parse_param(&ctx, opts, p.key, p.value))
+}
+
+unsafe extern "C" fn reconfigure<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
+    // A read-only filesystem stays read-only whatever remount asks for,
+    // as the C erofs does.
+    // SAFETY: live context passed by the VFS.
+    unsafe { (*fc).sb_flags |= bindings::SB_RDONLY };
+    0
+}
+
+unsafe extern "C" fn get_tree<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
+    // SAFETY: live context; `fill_super::<T>` matches the callback type.
+    unsafe { bindings::get_tree_bdev(fc, Some(fill_super::<T>)) }
+}
+
+unsafe extern "C" fn fill_super<T: FileSystem>(sb: *mut bindings::super_block, fc: *mut bindings::fs_context) -> c_int {
+    // SAFETY: `fill_super` owns the new superblock and the context.
+    let (sbr, ctx) = unsafe { (SuperBlock::<T>::from_raw(sb), FsContext::from_raw(fc)) };
+    // SAFETY: take the options box out of the context (NULLing it so
+    // `free` does not free it twice).
+    let opts = unsafe {
+        let p = (*fc).fs_private.cast::<T::Options>();
+        (*fc).fs_private = core::ptr::null_mut();
+        if p.is_null() {
+            T::Options::default()
+        } else {
+            KBox::into_inner(KBox::from_raw(p))
+        }
+    };
+    // SAFETY: setting up fields of the superblock we own during fill.
+    unsafe {
+        (*sb).s_magic = T::MAGIC as _;
+        (*sb).s_flags |= (bindings::SB_RDONLY | bindings::SB_NOATIME) as core::ffi::c_ulong;
+        (*sb).s_maxbytes = bindings::MAX_LFS_FILESIZE as _;
+        (*sb).s_op = &Ops::<T>::SUPER;
+        (*sb).s_time_gran = 1;
+        let handlers: &'static [*const bindings::xattr_handler; 4] = &Handlers::<T>::ALL;
+        (*sb).s_xattr = handlers.as_ptr();
+    }
+    let data = match T::fill_super(sbr, &ctx, opts) {
+        Ok(d) => d,
+        Err(e) => return e.to_errno(),
+    };
+    let root = T::root_ino(&data);
+    let data = match KBox::new(data, GFP_KERNEL) {
+        Ok(b) => b,
+        Err(_) => return ENOMEM.to_errno(),
+    };
+    // SAFETY: `s_fs_info` is ours; `kill_sb` frees it, even when the
+    // rest of `fill_super` fails.
+    unsafe { (*sb).s_fs_info = KBox::into_raw(data).cast() };
+    let inode = match iget_inode(sbr, root) {
+        Ok(i) => i,
+        Err(e) => return e.to_errno(),
+    };
+    // SAFETY: reading the mode of a live inode.
+    let mode = unsafe { (*inode.get().as_ptr()).i_mode } as u32;
+    if mode & bindings::S_IFMT != bindings::S_IFDIR {
+        pr_err!("{}: root inode {} is not a directory\n", sbr.id(), root);
+        return EINVAL.to_errno();
+    }
+    // SAFETY: d_make_root consumes our inode reference, on failure too.
+    let dentry = unsafe { bindings::d_make_root(inode.into_raw()) };
+    if dentry.is_null() {
+        return ENOMEM.to_errno();
+    }
+    // SAFETY: the root dentry of the superblock we are filling.
+    unsafe { (*sb).s_root = dentry };
+    0
+}
+
+unsafe extern "C" fn kill_sb<T: FileSystem>(sb: *mut bindings::super_block) {
+    // SAFETY: the VFS calls `kill_sb` once; every superblock of ours is
+    // block-device backed. Afterwards no inode or callback can use the
+    // data, so it is freed.
+    unsafe {
+        bindings::kill_block_super(sb);
+        let p = (*sb).s_fs_info.cast::<T::Data>();
+        if !p.is_null() {
+            drop(KBox::from_raw(p));
+            (*sb).s_fs_info = core::ptr::null_mut();
+        }
+    }
+}
+
+unsafe extern "C" fn statfs<T: FileSystem>(dentry: *mut bindings::dentry, buf: *mut bindings::kstatfs) -> c_int {
+    // SAFETY: a live dentry of a mounted `T`.
+    let sb = unsafe { SuperBlock::<T>::from_raw(bindings::erofs_rs_dentry_sb(dentry)) };
+    match T::statfs(sb) {
+        Ok(mut st) => {
+            // SAFETY: `buf` is the caller's statfs buffer.
+            unsafe {
+                (*buf).f_type = st.magic as _;
+                (*buf).f_bsize = st.bsize as _;
+                (*buf).f_blocks = st.blocks;
+                (*buf).f_bfree = 0;
+                (*buf).f_bavail = 0;
+                (*buf).f_files = st.files;
+                (*buf).f_ffree = st.ffree;
+                (*buf).f_namelen = st.namelen as _;
+                bindings::erofs_rs_set_fsid(buf, st.uuid.as_mut_ptr(), st.dev);
+            }
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+unsafe extern "C" fn show_options<T: FileSystem>(seq: *mut bindings::seq_file, root: *mut bindings::dentry) -> c_int {
+    // SAFETY: live seq_file and root dentry of a mounted `T`.
+    let (sb, mut s) = unsafe { (SuperBlock::<T>::from_raw(bindings::erofs_rs_dentry_sb(root)), SeqFile::from_raw(seq)) };
+    ret(T::show_options(sb, &mut s))
+}
+
+unsafe extern "C" fn lookup<T: FileSystem>(
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+    _flags: c_uint,
+) -> *mut bindings::dentry {
+    // SAFETY: the VFS passes a live directory inode of ours and a dentry
+    // whose name is stable during lookup.
+    let (d, name) = unsafe {
+        let mut len = 0;
+        let p = bindings::erofs_rs_dentry_name(dentry, &mut len);
+        (Inode::<T>::from_raw(dir), core::slice::from_raw_parts(p, len as usize))
+    };
+    let inode = match T::lookup(d, name) {
+        Ok(Some(ino)) => match iget_inode(d.super_block(), ino) {
+            Ok(i) => i.into_raw(),
+            // SAFETY: encodes an errno as an error pointer.
+            Err(e) => return unsafe { bindings::erofs_rs_err_ptr(e.to_errno() as _) }.cast(),
+        },
+        Ok(None) => core::ptr::null_mut(),
+        // SAFETY: as above.
+        Err(e) => return unsafe { bindings::erofs_rs_err_ptr(e.to_errno() as _) }.cast(),
+    };
+    // SAFETY: d_splice_alias takes our inode reference (or NULL for a
+    // negative entry) and returns a dentry or an error pointer.
+    unsafe { bindings::d_splice_alias(inode, dentry) }
+}
+
+unsafe extern "C" fn iterate_shared<T: FileSystem>(file: *mut bindings::file, ctx: *mut bindings::dir_context) -> c_int {
+    // SAFETY: an open directory of ours and its readdir context.
+    let (d, mut e) = unsafe { (Inode::<T>::from_raw(bindings::erofs_rs_file_inode(file)), DirEmitter::from_raw(ctx)) };
+    ret(T::readdir(d, &mut e))
+}
+
+unsafe extern "C" fn read_folio<T: FileSystem>(_file: *mut bindings::file, folio: *mut bindings::folio) -> c_int {
+    // SAFETY: a locked folio of one of our inodes, handed to read_folio.
+    let (inode, mut f) = unsafe { (Inode::<T>::from_raw(bindings::erofs_rs_folio_inode(folio)), LockedFolio::from_raw(folio)) };
+    let r = T::read_folio(inode, &mut f);
+    f.end(r.is_ok());
+    ret(r)
 }

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! File data (fs/erofs/data.c): mapping logical ranges of uncompressed
+//! inodes to the image and filling page-cache folios.
+
+use crate::format::data::{map_blocks, map_dev, Mapping};
+use crate::format::inode::Inode as DiskInode;
+use crate::format::{self, read_exact, Source};
+use crate::super_::{fs_error, Erofs, ErofsSb};
+use crate::vfs::{self, Inode, LockedFolio};
+use kernel::prelude::*;
+
+/// Copies file bytes `[la, la + buf.len())` of an uncompressed inode.
+pub(crate) fn read_range(sbi: &ErofsSb, di: &DiskInode, la: u64, buf: &mut [u8]) -> format::Result<()> {
+    let blksz = sbi.disk.block_size();
+    let mut done = 0usize;
+    while done < buf.len() {
+        let pos = la + done as u64;
+        let ext = map_blocks(&sbi.src, &sbi.disk, di, pos)?;
+        let n = (ext.len.min((buf.len() - done) as u64)) as usize;
+        if n == 0 {
+            return Err(format::Error::BadSize);
+        }
+        let out = buf.get_mut(done..done + n).ok_or(format::Error::BadSize)?;
+        match ext.map {
+            Mapping::Hole => out.fill(0),
+            Mapping::Inline { pa } => read_exact(&sbi.src, 0, pa, blksz, out)?,
+            Mapping::Mapped { device_id, pa } => {
+                let (dev, off) = map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa)?;
+                read_exact(&sbi.src, dev, off, blksz, out)?
+            }
+        }
+        done += n;
+    }
+    Ok(())
+}
+
+/// Calls `f` with the valid bytes of data block `index` of an
+/// uncompressed inode, straight from the image's page cache.
+pub(crate) fn with_block<R>(
+    sbi: &ErofsSb,
+    di: &DiskInode,
+    index: u64,
+    f: impl FnOnce(&[u8]) -> format::Result<R>,
+) -> format::Result<R> {
+    let bsz = sbi.disk.block_size() as u64;
+    let start = index.checked_mul(bsz).ok_or(format::Error::BadSize)?;
+    if start >= di.size {
+        return Err(format::Error::BadSize);
+    }
+    let len = bsz.min(di.size - start);
+    let ext = map_blocks(&sbi.src, &sbi.disk, di, start)?;
+    if ext.len < len {
+        return Err(format::Error::BadSize);
+    }
+    let (dev, off) = match ext.map {
+        Mapping::Inline { pa } => (0, pa),
+        Mapping::Mapped { device_id, pa } => map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa)?,
+        // A hole in a directory or symlink cannot hold its data.
+        Mapping::Hole => return Err(format::Error::BadDirent),
+    };
+    let bytes = sbi.src.bytes(dev, off, len as usize)?;
+    f(&bytes)
+}
+
+pub(crate) fn read_folio(inode: &Inode<Erofs>, folio: &mut LockedFolio) -> Result {
+    let sb = inode.super_block();
+    let sbi = sb.data()?;
+    let di = inode.data();
+    if di.is_compressed() {
+        return Err(vfs::error::eopnotsupp());
+    }
+    let pos = folio.pos();
+    let page = vfs::PAGE_SIZE;
+    let mut off = 0;
+    while off < folio.size() {
+        let start = pos + off as u64;
+        let valid = if start >= di.size { 0 } else { (di.size - start).min(page as u64) as usize };
+        folio.with_page(off, |buf| -> Result {
+            let (data, tail) = buf.split_at_mut(valid);
+            read_range(sbi, di, start, data).map_err(|e| fs_error(sb.id(), format_args!("read nid {} @ {}", di.nid, start), e))?;
+            tail.fill(0);
+            Ok(())
+        })?;
+        off += page;
+    }
+    Ok(())
+}

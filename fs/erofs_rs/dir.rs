@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Directory iteration (fs/erofs/dir.c).
+
+use crate::format::dir::{iterate, DirBlocks};
+use crate::format::inode::Inode as DiskInode;
+use crate::format;
+use crate::super_::{fs_error, Erofs, ErofsSb};
+use crate::vfs::{self, DirEmitter, Inode};
+use kernel::prelude::*;
+
+/// Directory blocks of an uncompressed directory, read in place from the
+/// image's page cache.
+pub(crate) struct DirData<'a> {
+    pub(crate) sbi: &'a ErofsSb,
+    pub(crate) di: &'a DiskInode,
+}
+
+impl DirBlocks for DirData<'_> {
+    fn with_block<R>(&mut self, index: u64, f: impl FnOnce(&[u8]) -> format::Result<R>) -> format::Result<R> {
+        crate::data::with_block(self.sbi, self.di, index, f)
+    }
+}
+
+pub(crate) fn readdir(dir: &Inode<Erofs>, emitter: &mut DirEmitter) -> Result {
+    let sb = dir.super_block();
+    let sbi = sb.data()?;
+    let di = dir.data();
+    if di.is_compressed() {
+        return Err(vfs::error::eopnotsupp());
+    }
+    let mut blocks = DirData { sbi, di };
+    let start = emitter.pos();
+    let mut last = start;
+    let r = iterate(&mut blocks, di.size, sbi.disk.block_size(), start, |de, next| {
+        if !emitter.emit(de.name, de.nid, de.file_type) {
+            return false;
+        }
+        emitter.set_pos(next);
+        last = next;
+        true
+    });
+    match r {
+        Ok(end) => {
+            emitter.set_pos(end.max(last));
+            Ok(())
+        }
+        Err(e) => Err(fs_error(sb.id(), format_args!("readdir nid {}", di.nid), e)),
+    }
+}

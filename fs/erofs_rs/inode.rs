@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Reading inodes (fs/erofs/inode.c): the on-disk inode becomes the VFS
+//! inode's attributes, and its type picks its operations.
+
+use crate::format::inode::{FileType, Inode as DiskInode};
+use crate::super_::{fs_error, Erofs};
+use crate::vfs::{InodeKind, InodeParams, SuperBlock};
+use kernel::prelude::*;
+
+pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParams, DiskInode)> {
+    let sbi = sb.data()?;
+    let disk = &sbi.disk;
+    let di = DiskInode::read(&sbi.src, disk, nid).map_err(|e| fs_error(sb.id(), format_args!("nid {}", nid), e))?;
+    let kind = match di.file_type() {
+        FileType::Directory => InodeKind::Directory,
+        FileType::Regular => InodeKind::Regular,
+        FileType::Symlink if di.is_fast_symlink(disk) => {
+            // The target sits right after the inode and its xattrs, inside
+            // the block; keep a NUL-terminated copy for get_link.
+            let len = di.size as usize;
+            let mut target = KVec::from_elem(0u8, len + 1, GFP_KERNEL)?;
+            let at = di.tail_offset().map_err(|e| fs_error(sb.id(), format_args!("nid {}", nid), e))?;
+            crate::format::read_exact(&sbi.src, 0, at, disk.block_size(), &mut target[..len])
+                .map_err(|e| fs_error(sb.id(), format_args!("symlink nid {}", nid), e))?;
+            InodeKind::FastSymlink(target)
+        }
+        FileType::Symlink => InodeKind::Symlink,
+        _ => InodeKind::Special,
+    };
+    let params = InodeParams {
+        mode: di.mode,
+        uid: di.uid,
+        gid: di.gid,
+        nlink: di.nlink,
+        size: di.size,
+        blocks: di.blocks_512,
+        mtime: di.mtime as i64,
+        mtime_nsec: di.mtime_nsec,
+        rdev_major: di.rdev_major,
+        rdev_minor: di.rdev_minor,
+        kind,
+    };
+    Ok((params, di))
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Locked page-cache folios being filled by `read_folio`.
+
+use crate::bindings;
+
+/// A locked folio that `read_folio` must fill and then unlock.
+///
+/// # Invariants
+///
+/// `ptr` is a locked, not-uptodate folio of the inode being read, handed
+/// to `read_folio`; it is ended (unlocked) exactly once, by `end`.
+pub(crate) struct LockedFolio {
+    ptr: *mut bindings::folio,
+}
+
+impl LockedFolio {
+    /// # Safety
+    ///
+    /// `ptr` must be the locked folio passed to `read_folio`.
+    pub(crate) unsafe fn from_raw(ptr: *mut bindings::folio) -> Self {
+        // INVARIANT: guaranteed by the caller.
+        Self { ptr }
+    }
+
+    /// Byte position of the folio in its file.
+    pub(crate) fn pos(&self) -> u64 {
+        // SAFETY: the folio is live and locked (type invariant).
+        unsafe { bindings::erofs_rs_folio_pos(self.ptr) as u64 }
+    }
+
+    /// Size of the folio in bytes.
+    pub(crate) fn size(&self) -> usize {
+        // SAFETY: the folio is live and locked (type invariant).
+        unsafe { bindings::erofs_rs_folio_size(self.ptr) }
+    }
+
+    /// Calls `f` with the bytes of the page at `page_offset` (a multiple of
+    /// the page size) of the folio, writable.
+    pub(crate) fn with_page<R>(&mut self, page_offset: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
+        let page = bindings::PAGE_SIZE as usize;
+        let off = page_offset.min(self.size().saturating_sub(page)) / page * page;
+        // SAFETY: the offset is a page inside the folio; while locked and
+        // not uptodate, nobody else reads or writes its contents.
+        let p = unsafe { bindings::erofs_rs_kmap_local_folio(self.ptr, off) } as *mut u8;
+        // SAFETY: `p` maps one whole page that we own exclusively (above).
+        let bytes = unsafe { core::slice::from_raw_parts_mut(p, page) };
+        let r = f(bytes);
+        // SAFETY: unmaps the mapping made above; `bytes` is no longer used.
+        unsafe { bindings::erofs_rs_kunmap_local(p.cast()) };
+        r
+    }
+
+    /// Marks the folio uptodate when `ok` and unlocks it.
+    pub(crate) fn end(self, ok: bool) {
+        // SAFETY: ends the read of the locked folio we were given, once
+        // (this consumes `self`).
+        unsafe { bindings::erofs_rs_folio_end_read(self.ptr, ok) };
+    }
+}

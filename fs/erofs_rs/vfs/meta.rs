@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Image bytes through the page cache of the backing devices
+//! (erofs_read_metabuf): the kernel's implementation of the format core's
+//! `Source`.
+
+use crate::bindings;
+use crate::format::{Error as FmtError, Result as FmtResult, Source};
+use kernel::prelude::*;
+
+/// The page caches of the primary device and any extra devices.
+///
+/// # Invariants
+///
+/// Every pointer is the `address_space` of a block device or file that
+/// stays open (and referenced) for as long as this value lives: the
+/// superblock's own device, or devices the filesystem holds open.
+pub(crate) struct MetaSource {
+    mappings: KVec<*mut bindings::address_space>,
+}
+
+// SAFETY: address spaces are shared kernel objects designed for concurrent
+// readers; we only read through them.
+unsafe impl Send for MetaSource {}
+// SAFETY: as above, all access is read-only through kernel APIs that lock
+// internally.
+unsafe impl Sync for MetaSource {}
+
+impl MetaSource {
+    /// A source over the block device of `sb`.
+    pub(crate) fn for_bdev(sb: &super::SuperBlock<impl super::FileSystem>) -> Result<Self> {
+        let mut mappings = KVec::new();
+        // SAFETY: `sb` is a live superblock mounted on a block device
+        // (callers use this only for block-device mounts); its bdev, and so
+        // the mapping, lives until the superblock is killed.
+        let m = unsafe { bindings::erofs_rs_bdev_mapping(sb.as_ptr()) };
+        mappings.push(m, GFP_KERNEL)?;
+        // INVARIANT: the bdev outlives the mounted superblock, which
+        // outlives its `s_fs_info` holding this source.
+        Ok(Self { mappings })
+    }
+}
+
+/// A mapped piece of a page-cache folio; unmapped and released on drop.
+///
+/// # Invariants
+///
+/// `folio` holds a reference taken by `read_mapping_folio`, `ptr` is its
+/// `kmap_local_folio` mapping, valid for `len` bytes.
+pub(crate) struct MappedBytes<'a> {
+    folio: *mut bindings::folio,
+    ptr: *const u8,
+    len: usize,
+    _src: core::marker::PhantomData<&'a MetaSource>,
+}
+
+impl core::ops::Deref for MappedBytes<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        // SAFETY: `ptr` maps `len` readable bytes of an uptodate folio we
+        // hold a reference to (type invariant); page-cache pages of a
+        // read-only mount are not written while mapped.
+        unsafe { core::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+impl Drop for MappedBytes<'_> {
+    fn drop(&mut self) {
+        // SAFETY: `ptr` came from kmap_local_folio and `folio` holds our
+        // reference (type invariant); unmapping precedes the release.
+        unsafe {
+            bindings::erofs_rs_kunmap_local(self.ptr.cast());
+            bindings::erofs_rs_folio_put(self.folio);
+        }
+    }
+}
+
+const PAGE: u64 = bindings::PAGE_SIZE as u64;
+
+impl Source for MetaSource {
+    type Bytes<'a> = MappedBytes<'a>;
+
+    fn bytes(&self, dev: u16, offset: u64, len: usize) -> FmtResult<MappedBytes<'_>> {
+        let mapping = *self.mappings.get(dev as usize).ok_or(FmtError::BadDeviceId(dev))?;
+        let end = offset.checked_add(len as u64).ok_or(FmtError::OutOfRange)?;
+        // The format core never crosses a 4 KiB boundary; one page serves.
+        if len == 0 || (offset % PAGE) + len as u64 > PAGE {
+            return Err(FmtError::OutOfRange);
+        }
+        // SAFETY: `mapping` is live (type invariant).
+        let size = unsafe { bindings::erofs_rs_mapping_size(mapping) };
+        if end > size as u64 {
+            return Err(FmtError::OutOfRange);
+        }
+        // SAFETY: `mapping` is live; the index is within the device.
+        let folio = unsafe { bindings::erofs_rs_read_mapping_folio(mapping, offset / PAGE) };
+        // SAFETY: checks an error-or-pointer value.
+        if folio.is_null() || unsafe { bindings::erofs_rs_is_err(folio.cast()) } {
+            return Err(FmtError::Io);
+        }
+        // SAFETY: `folio` is a referenced, uptodate folio covering `offset`.
+        let pos = unsafe { bindings::erofs_rs_folio_pos(folio) } as u64;
+        // SAFETY: as above.
+        let fsize = unsafe { bindings::erofs_rs_folio_size(folio) } as u64;
+        if offset < pos || end > pos + fsize {
+            // SAFETY: drop the reference read_mapping_folio gave us.
+            unsafe { bindings::erofs_rs_folio_put(folio) };
+            return Err(FmtError::Io);
+        }
+        // SAFETY: the offset lies inside the folio; the mapping covers the
+        // page holding it, and the range stays inside that page.
+        let ptr = unsafe { bindings::erofs_rs_kmap_local_folio(folio, (offset - pos) as usize) };
+        // INVARIANT: referenced folio, mapped pointer, `len` bytes in page.
+        Ok(MappedBytes { folio, ptr: ptr as *const u8, len, _src: core::marker::PhantomData })
+    }
+}
