@@ -4,6 +4,7 @@
 
 pub mod decomp;
 pub mod image;
+pub mod mutate;
 
 pub use image::Image;
 

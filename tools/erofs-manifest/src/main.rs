@@ -3,7 +3,8 @@
 //! tree (a source directory, an image mounted by the C erofs, by erofs_rs,
 //! or extracted by a tool) can be compared with `diff`.
 //!
-//!   erofs-manifest [--no-mtime] [--no-dir-size] [--no-ino] [--readdir-order] DIR
+//!   erofs-manifest [--no-mtime] [--no-dir-size] [--ino] [--readdir-order]
+//!                  [--max-read=BYTES] DIR
 //!
 //! Fields: path type mode uid gid nlink size mtime rdev target xattrs sha256.
 //! Entries are sorted by path unless --readdir-order, which keeps each
@@ -17,6 +18,8 @@ use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 struct Opts {
+    /// Hash at most this many bytes of each file.
+    max_read: u64,
     mtime: bool,
     dir_size: bool,
     ino: bool,
@@ -24,7 +27,7 @@ struct Opts {
 }
 
 fn main() {
-    let mut opts = Opts { mtime: true, dir_size: true, ino: false, readdir_order: false };
+    let mut opts = Opts { max_read: u64::MAX, mtime: true, dir_size: true, ino: false, readdir_order: false };
     let mut root = None;
     for a in std::env::args().skip(1) {
         match a.as_str() {
@@ -33,6 +36,9 @@ fn main() {
             "--ino" => opts.ino = true,
             "--no-ino" => opts.ino = false,
             "--readdir-order" => opts.readdir_order = true,
+            _ if a.starts_with("--max-read=") => {
+                opts.max_read = a["--max-read=".len()..].parse().unwrap_or_else(|_| usage())
+            }
             _ if root.is_none() => root = Some(PathBuf::from(a)),
             _ => usage(),
         }
@@ -48,7 +54,7 @@ fn main() {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: erofs-manifest [--no-mtime] [--no-dir-size] [--ino] [--readdir-order] DIR");
+    eprintln!("usage: erofs-manifest [--no-mtime] [--no-dir-size] [--ino] [--readdir-order] [--max-read=BYTES] DIR");
     std::process::exit(2)
 }
 
@@ -139,7 +145,8 @@ fn entry_line(full: &Path, rel: &Path, o: &Opts) -> std::io::Result<String> {
     }
     if ft.is_file() {
         let mut h = Sha256::new();
-        let mut file = std::fs::File::open(full)?;
+        let file = std::fs::File::open(full)?;
+        let mut file = file.take(o.max_read);
         let mut buf = vec![0u8; 1 << 16];
         loop {
             let n = file.read(&mut buf)?;

@@ -1,0 +1,237 @@
+//! erofs-readcheck: read every file and directory of a tree through the
+//! system calls programs use, and print digests to compare two mounts:
+//! pread at seeded random offsets and lengths, readv, mmap (shared and
+//! private), splice through a pipe, sendfile, lseek(SEEK_END), and
+//! getdents64 with a tiny buffer (many resumes) plus seekdir/telldir.
+//!
+//!   erofs-readcheck [--seed N] DIR
+
+use sha2::{Digest, Sha256};
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::io::AsRawFd;
+use std::path::Path;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn hex(h: Sha256) -> String {
+    h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+fn main() {
+    let mut seed = 1u64;
+    let mut root = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--seed" {
+            seed = args.next().and_then(|s| s.parse().ok()).unwrap_or(1);
+        } else {
+            root = Some(a);
+        }
+    }
+    let Some(root) = root else {
+        eprintln!("usage: erofs-readcheck [--seed N] DIR");
+        std::process::exit(2)
+    };
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut paths = Vec::new();
+    collect(Path::new(&root), &mut paths);
+    paths.sort();
+    for p in paths {
+        let rel = p.strip_prefix(&root).unwrap_or(&p).display().to_string();
+        let md = match std::fs::symlink_metadata(&p) {
+            Ok(m) => m,
+            Err(e) => {
+                println!("{rel} ERROR {e}");
+                continue;
+            }
+        };
+        if md.is_file() {
+            println!("{rel} {}", file_line(&p, md.len(), &mut rng));
+        } else if md.is_dir() {
+            println!("{rel} {}", dir_line(&p));
+        }
+    }
+}
+
+fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    out.push(dir.to_path_buf());
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let p = e.path();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => collect(&p, out),
+            Ok(_) => out.push(p),
+            Err(_) => {}
+        }
+    }
+}
+
+fn file_line(p: &Path, size: u64, rng: &mut Rng) -> String {
+    let f = match std::fs::File::open(p) {
+        Ok(f) => f,
+        Err(e) => return format!("ERROR open {e}"),
+    };
+    let fd = f.as_raw_fd();
+    let mut out = Vec::new();
+    // pread at random offsets, some past EOF.
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 70000];
+    for _ in 0..24 {
+        let off = if size == 0 { 0 } else { rng.next() % (size + 100) };
+        let len = (rng.next() % 70000) as usize;
+        // SAFETY: `buf` holds at least `len` bytes.
+        let n = unsafe { libc::pread(fd, buf.as_mut_ptr().cast(), len, off as i64) };
+        h.update(off.to_le_bytes());
+        h.update((n as i64).to_le_bytes());
+        if n > 0 {
+            h.update(&buf[..n as usize]);
+        }
+    }
+    out.push(format!("pread={}", hex(h)));
+    // readv with three odd-sized buffers from the start.
+    let (mut a, mut b, mut c) = (vec![0u8; 1], vec![0u8; 4095], vec![0u8; 9000]);
+    let iov = [
+        libc::iovec { iov_base: a.as_mut_ptr().cast(), iov_len: a.len() },
+        libc::iovec { iov_base: b.as_mut_ptr().cast(), iov_len: b.len() },
+        libc::iovec { iov_base: c.as_mut_ptr().cast(), iov_len: c.len() },
+    ];
+    // SAFETY: the iovecs point at live buffers of their lengths.
+    let n = unsafe { libc::preadv(fd, iov.as_ptr(), 3, 0) };
+    let mut h = Sha256::new();
+    h.update((n as i64).to_le_bytes());
+    h.update(&a);
+    h.update(&b);
+    h.update(&c);
+    out.push(format!("readv={}", hex(h)));
+    // mmap, shared and private.
+    for (name, flags) in [("mmap", libc::MAP_SHARED), ("mmap-private", libc::MAP_PRIVATE)] {
+        if size == 0 {
+            out.push(format!("{name}=empty"));
+            continue;
+        }
+        // SAFETY: maps `size` bytes of an open file read-only.
+        let m = unsafe { libc::mmap(std::ptr::null_mut(), size as usize, libc::PROT_READ, flags, fd, 0) };
+        if m == libc::MAP_FAILED {
+            out.push(format!("{name}=ERROR {}", std::io::Error::last_os_error()));
+            continue;
+        }
+        // SAFETY: the mapping covers `size` readable bytes.
+        let s = unsafe { std::slice::from_raw_parts(m as *const u8, size as usize) };
+        let mut h = Sha256::new();
+        h.update(s);
+        out.push(format!("{name}={}", hex(h)));
+        // SAFETY: unmaps what we mapped.
+        unsafe { libc::munmap(m, size as usize) };
+    }
+    // splice into a pipe, then sendfile to /dev/null for the count.
+    let mut fds = [0; 2];
+    // SAFETY: `fds` receives two descriptors.
+    if unsafe { libc::pipe(fds.as_mut_ptr()) } == 0 {
+        let mut h = Sha256::new();
+        let mut off: i64 = 0;
+        loop {
+            // SAFETY: valid descriptors and offset pointer.
+            let n = unsafe { libc::splice(fd, &mut off, fds[1], std::ptr::null_mut(), 65536, 0) };
+            if n <= 0 {
+                h.update((n as i64).to_le_bytes());
+                break;
+            }
+            let mut got = 0;
+            while got < n as usize {
+                // SAFETY: reading into `buf` from our pipe.
+                let r = unsafe { libc::read(fds[0], buf.as_mut_ptr().cast(), (n as usize - got).min(buf.len())) };
+                if r <= 0 {
+                    break;
+                }
+                h.update(&buf[..r as usize]);
+                got += r as usize;
+            }
+        }
+        // SAFETY: closing our pipe.
+        unsafe {
+            libc::close(fds[0]);
+            libc::close(fds[1]);
+        }
+        out.push(format!("splice={}", hex(h)));
+    }
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        let mut off: i64 = 0;
+        let mut total = 0i64;
+        loop {
+            // SAFETY: valid descriptors and offset.
+            let n = unsafe { libc::sendfile(null.as_raw_fd(), fd, &mut off, 1 << 20) };
+            if n <= 0 {
+                break;
+            }
+            total += n as i64;
+        }
+        out.push(format!("sendfile={total}"));
+    }
+    // SAFETY: plain lseek on our descriptor.
+    let end = unsafe { libc::lseek(fd, 0, libc::SEEK_END) };
+    out.push(format!("seek_end={end}"));
+    out.join(" ")
+}
+
+fn dir_line(p: &Path) -> String {
+    let c = CString::new(p.as_os_str().as_bytes()).unwrap_or_default();
+    // SAFETY: opening a directory by a valid C path.
+    let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY) };
+    if fd < 0 {
+        return format!("ERROR open {}", std::io::Error::last_os_error());
+    }
+    // getdents64 with a buffer that holds one or two entries at a time.
+    let mut names = Vec::new();
+    let mut offs = Vec::new();
+    let mut buf = vec![0u8; 280];
+    loop {
+        // SAFETY: the buffer is writable for its length.
+        let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
+        if n < 0 {
+            names.push(format!("ERROR {}", std::io::Error::last_os_error()));
+            break;
+        }
+        if n == 0 {
+            break;
+        }
+        let mut at = 0usize;
+        while at < n as usize {
+            let reclen = u16::from_ne_bytes([buf[at + 16], buf[at + 17]]) as usize;
+            let d_off = i64::from_ne_bytes(buf[at + 8..at + 16].try_into().unwrap_or([0; 8]));
+            let dtype = buf[at + 18];
+            let name = &buf[at + 19..at + reclen];
+            let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+            names.push(format!("{}:{dtype}@{d_off}", String::from_utf8_lossy(name)));
+            offs.push(d_off);
+            at += reclen;
+        }
+    }
+    // Seek back to every returned offset and check the next entry.
+    let mut h = Sha256::new();
+    for (i, o) in offs.iter().enumerate().step_by(7) {
+        // SAFETY: seeking our directory descriptor.
+        unsafe { libc::lseek(fd, *o, libc::SEEK_SET) };
+        // SAFETY: as above.
+        let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
+        h.update((i as u64).to_le_bytes());
+        h.update((n as i64).to_le_bytes());
+        if n > 0 {
+            let reclen = u16::from_ne_bytes([buf[16], buf[17]]) as usize;
+            h.update(&buf[19..reclen.min(n as usize)]);
+        }
+    }
+    // SAFETY: closing our descriptor.
+    unsafe { libc::close(fd) };
+    let mut all = Sha256::new();
+    all.update(names.join("/").as_bytes());
+    format!("getdents={} n={} seekdir={}", hex(all), names.len(), hex(h))
+}
