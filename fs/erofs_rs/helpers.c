@@ -188,3 +188,37 @@ struct inode *erofs_rs_d_inode(struct dentry *dentry)
 {
 	return d_inode(dentry);
 }
+
+/* filp_open() flags and bdev_file_open_by_path() modes are macros. */
+struct file *erofs_rs_open_file(const char *path)
+{
+	return filp_open(path, O_RDONLY | O_LARGEFILE, 0);
+}
+
+struct file *erofs_rs_open_bdev(const char *path, void *holder)
+{
+	return bdev_file_open_by_path(path, BLK_OPEN_READ, holder, NULL);
+}
+
+/* S_ISREG() and a page cache we can read through. */
+bool erofs_rs_file_is_readable_reg(struct file *file)
+{
+	return S_ISREG(file_inode(file)->i_mode) && file->f_mapping->a_ops->read_folio;
+}
+
+struct super_block *erofs_rs_file_sb(struct file *file)
+{
+	return file_inode(file)->i_sb;
+}
+
+/* File-backed superblocks have no bdev to sb_set_blocksize() on. */
+void erofs_rs_sb_set_blocksize_raw(struct super_block *sb, unsigned int bits)
+{
+	sb->s_blocksize = 1UL << bits;
+	sb->s_blocksize_bits = bits;
+}
+
+bool erofs_rs_sb_has_bdev(struct super_block *sb)
+{
+	return sb->s_bdev != NULL;
+}

@@ -37,7 +37,8 @@ pub(crate) struct MountOptions {
     pub(crate) cache_strategy: CacheStrategy,
     pub(crate) dax: DaxMode,
     pub(crate) directio: bool,
-    pub(crate) devices: usize,
+    /// `device=` paths, NUL-terminated, in the order given.
+    pub(crate) devices: KVec<KVec<u8>>,
 }
 
 impl Default for MountOptions {
@@ -48,7 +49,7 @@ impl Default for MountOptions {
             cache_strategy: CacheStrategy::ReadAround,
             dax: DaxMode::Default,
             directio: false,
-            devices: 0,
+            devices: KVec::new(),
         }
     }
 }
@@ -143,10 +144,11 @@ impl FileSystem for Erofs {
                 }
             }
             b"device" => {
-                if value.is_none() {
-                    return Err(EINVAL);
-                }
-                o.devices += 1;
+                let Some(path) = value else { return Err(EINVAL) };
+                let mut p = KVec::with_capacity(path.len() + 1, GFP_KERNEL)?;
+                p.extend_from_slice(path, GFP_KERNEL)?;
+                p.push(0, GFP_KERNEL)?;
+                o.devices.push(p, GFP_KERNEL)?;
             }
             b"fsid" | b"domain_id" => {
                 fc.error(c_str!("fscache mode (fsid=, domain_id=) is not supported yet"));
@@ -157,16 +159,25 @@ impl FileSystem for Erofs {
         Ok(())
     }
 
-    fn fill_super(sb: &SuperBlock<Self>, fc: &FsContext, opts: MountOptions) -> Result<ErofsSb> {
-        if opts.devices != 0 {
-            fc.error(c_str!("device= is not supported yet"));
-            return Err(vfs::error::eopnotsupp());
-        }
+    fn fill_super(sb: &SuperBlock<Self>, fc: &FsContext, mut opts: MountOptions) -> Result<ErofsSb> {
         if !sb.set_blocksize(vfs::PAGE_SIZE as u32) {
             fc.error(c_str!("failed to set initial blksize"));
             return Err(EINVAL);
         }
-        let src = MetaSource::for_bdev(sb)?;
+        let mut extra = KVec::new();
+        for path in opts.devices.iter() {
+            let p = CStr::from_bytes_with_nul(path).map_err(|_| EINVAL)?;
+            match sb.open_device(p) {
+                Ok(f) => extra.push(f, GFP_KERNEL)?,
+                Err(e) => {
+                    pr_err!("{}: cannot open device {}: error {}\n", sb.id(), p, e.to_errno());
+                    return Err(e);
+                }
+            }
+        }
+        let given = extra.len();
+        opts.devices = KVec::new();
+        let src = MetaSource::new(sb, extra)?;
         let disk = DiskSuper::read(&src).map_err(|e| fs_error(sb.id(), format_args!("superblock"), e))?;
         if disk.block_size() as usize > vfs::PAGE_SIZE {
             pr_err!("{}: blkszbits {} isn't supported\n", sb.id(), disk.blkszbits);
@@ -176,15 +187,34 @@ impl FileSystem for Erofs {
             fc.error(c_str!("failed to set erofs blksize"));
             return Err(EINVAL);
         }
+        let ondisk = disk.extra_device_count() as usize;
+        if given != 0 && given != ondisk {
+            pr_err!("{}: extra devices don't match (ondisk {}, given {})\n", sb.id(), ondisk, given);
+            return Err(EINVAL);
+        }
         let mut total_blocks = disk.blocks as u64;
         for i in 0..disk.extra_device_count() {
             let slot = disk.device_slot(&src, i).map_err(|e| fs_error(sb.id(), format_args!("device table"), e))?;
+            if given != 0 {
+                let need = slot.blocks as u64 * disk.block_size() as u64;
+                let have = src.device_size(i + 1).unwrap_or(0);
+                if have < need {
+                    pr_err!("{}: device {} is {} bytes, the image needs {}\n", sb.id(), i + 1, have, need);
+                    return Err(EINVAL);
+                }
+            }
             total_blocks += slot.blocks as u64;
         }
         sb.set_uuid(&disk.uuid);
         sb.set_posix_acl(opts.acl);
         pr_info!("{}: mounted with root inode @ nid {}.\n", sb.id(), disk.root_nid);
-        let mut sbi = ErofsSb { disk, src, opts, devices: DeviceMode::Flat, total_blocks, prefixes: KVec::new() };
+        if opts.dax == DaxMode::Always {
+            // Until the DAX issue lands, every device is one we cannot map.
+            fc.error(c_str!("DAX unsupported by block device. Turning off DAX."));
+            opts.dax = DaxMode::Default;
+        }
+        let devices = if given != 0 { DeviceMode::Separate } else { DeviceMode::Flat };
+        let mut sbi = ErofsSb { disk, src, opts, devices, total_blocks, prefixes: KVec::new() };
         sbi.prefixes = xattr::read_prefixes(sb, &sbi)?;
         Ok(sbi)
     }
@@ -244,6 +274,9 @@ impl FileSystem for Erofs {
             DaxMode::Always => seq.puts(c_str!(",dax=always")),
             DaxMode::Never => seq.puts(c_str!(",dax=never")),
             DaxMode::Default => {}
+        }
+        if sb.is_file_backed() && o.directio {
+            seq.puts(c_str!(",directio"));
         }
         Ok(())
     }

@@ -14,9 +14,10 @@ use kernel::prelude::*;
 ///
 /// Every pointer is the `address_space` of a block device or file that
 /// stays open (and referenced) for as long as this value lives: the
-/// superblock's own device, or devices the filesystem holds open.
+/// superblock's own device, or files this value holds open in `_files`.
 pub(crate) struct MetaSource {
     mappings: KVec<*mut bindings::address_space>,
+    _files: KVec<super::FileRef>,
 }
 
 // SAFETY: address spaces are shared kernel objects designed for concurrent
@@ -27,17 +28,37 @@ unsafe impl Send for MetaSource {}
 unsafe impl Sync for MetaSource {}
 
 impl MetaSource {
-    /// A source over the block device of `sb`.
-    pub(crate) fn for_bdev(sb: &super::SuperBlock<impl super::FileSystem>) -> Result<Self> {
+    /// A source over the primary device of `sb` (its block device, or the
+    /// backing file of a file-backed mount) and the extra devices `extra`
+    /// (in device-table order), which it keeps open.
+    pub(crate) fn new(sb: &super::SuperBlock<impl super::FileSystem>, extra: KVec<super::FileRef>) -> Result<Self> {
         let mut mappings = KVec::new();
-        // SAFETY: `sb` is a live superblock mounted on a block device
-        // (callers use this only for block-device mounts); its bdev, and so
-        // the mapping, lives until the superblock is killed.
-        let m = unsafe { bindings::erofs_rs_bdev_mapping(sb.as_ptr()) };
-        mappings.push(m, GFP_KERNEL)?;
-        // INVARIANT: the bdev outlives the mounted superblock, which
-        // outlives its `s_fs_info` holding this source.
-        Ok(Self { mappings })
+        let primary = match sb.backing_file() {
+            Some(f) => f.mapping(),
+            // SAFETY: `sb` is a live superblock mounted on a block device;
+            // its bdev, and so the mapping, lives until it is killed.
+            None => unsafe { bindings::erofs_rs_bdev_mapping(sb.as_ptr()) },
+        };
+        mappings.push(primary, GFP_KERNEL)?;
+        for f in extra.iter() {
+            mappings.push(f.mapping(), GFP_KERNEL)?;
+        }
+        // INVARIANT: the bdev or backing file outlives the mounted
+        // superblock, which outlives `s_fs_info` holding this source; the
+        // extra files are held by `_files`.
+        Ok(Self { mappings, _files: extra })
+    }
+}
+
+impl MetaSource {
+    fn mapping_size(mapping: *mut bindings::address_space) -> i64 {
+        // SAFETY: `mapping` is one of ours, live (type invariant).
+        unsafe { bindings::erofs_rs_mapping_size(mapping) }
+    }
+
+    /// Size in bytes of device `dev`.
+    pub(crate) fn device_size(&self, dev: u16) -> Option<u64> {
+        self.mappings.get(dev as usize).map(|&m| Self::mapping_size(m) as u64)
     }
 }
 
@@ -87,8 +108,7 @@ impl Source for MetaSource {
         if len == 0 || (offset % PAGE) + len as u64 > PAGE {
             return Err(FmtError::OutOfRange);
         }
-        // SAFETY: `mapping` is live (type invariant).
-        let size = unsafe { bindings::erofs_rs_mapping_size(mapping) };
+        let size = Self::mapping_size(mapping);
         if end > size as u64 {
             return Err(FmtError::OutOfRange);
         }

@@ -6,6 +6,7 @@
 
 pub(crate) mod dir;
 pub(crate) mod error;
+pub(crate) mod file;
 pub(crate) mod folio;
 pub(crate) mod fs_context;
 pub(crate) mod inode;
@@ -15,6 +16,7 @@ pub(crate) mod super_block;
 pub(crate) mod xattr;
 
 pub(crate) use dir::DirEmitter;
+pub(crate) use file::FileRef;
 pub(crate) use folio::LockedFolio;
 pub(crate) use fs_context::FsContext;
 pub(crate) use inode::{Inode, InodeKind, InodeParams};

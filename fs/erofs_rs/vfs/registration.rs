@@ -52,6 +52,20 @@ pub(crate) trait FileSystem: Sized + 'static {
     fn show_options(sb: &SuperBlock<Self>, seq: &mut SeqFile) -> Result;
 }
 
+/// What a mount attempt carries in `fs_context.fs_private`.
+pub(crate) struct Ctx<T: FileSystem> {
+    opts: T::Options,
+    /// The backing file of a file-backed mount, once `get_tree` opened it.
+    file: Option<super::FileRef>,
+}
+
+/// What a superblock carries in `s_fs_info`. `data` is dropped before
+/// `backing`, which its readers use.
+pub(crate) struct SbState<T: FileSystem> {
+    pub(crate) data: Option<T::Data>,
+    pub(crate) backing: Option<super::FileRef>,
+}
+
 /// A registered filesystem type; unregistered when dropped.
 ///
 /// # Invariants
@@ -225,7 +239,7 @@ fn ret(r: Result) -> c_int {
 }
 
 unsafe extern "C" fn init_fs_context<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
-    let opts = match KBox::new(T::Options::default(), GFP_KERNEL) {
+    let opts = match KBox::new(Ctx::<T> { opts: T::Options::default(), file: None }, GFP_KERNEL) {
         Ok(o) => o,
         Err(_) => return ENOMEM.to_errno(),
     };
@@ -243,7 +257,7 @@ unsafe extern "C" fn fc_free<T: FileSystem>(fc: *mut bindings::fs_context) {
     // SAFETY: `fs_private` is NULL or the box set by `init_fs_context`
     // (fill_super takes it out and NULLs it); `free` runs once.
     unsafe {
-        let p = (*fc).fs_private.cast::<T::Options>();
+        let p = (*fc).fs_private.cast::<Ctx<T>>();
         if !p.is_null() {
             drop(KBox::from_raw(p));
             (*fc).fs_private = core::ptr::null_mut();
@@ -255,8 +269,8 @@ unsafe extern "C" fn parse_param<T: FileSystem>(fc: *mut bindings::fs_context, p
     // SAFETY: the VFS passes a live context and parameter.
     let (ctx, p) = unsafe { (FsContext::from_raw(fc), Param::from_raw(param)) };
     // SAFETY: `fs_private` holds our options box for the whole parse.
-    let opts = unsafe { &mut *(*fc).fs_private.cast::<T::Options>() };
-    ret(T::parse_param(&ctx, opts, p.key, p.value))
+    let c = unsafe { &mut *(*fc).fs_private.cast::<Ctx<T>>() };
+    ret(T::parse_param(&ctx, &mut c.opts, p.key, p.value))
 }
 
 unsafe extern "C" fn reconfigure<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
@@ -268,24 +282,72 @@ unsafe extern "C" fn reconfigure<T: FileSystem>(fc: *mut bindings::fs_context) -
 }
 
 unsafe extern "C" fn get_tree<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
+    // A block device first; when the source is not one, a regular file
+    // (file-backed mount), as the C erofs does with
+    // CONFIG_EROFS_FS_BACKED_BY_FILE.
     // SAFETY: live context; `fill_super::<T>` matches the callback type.
-    unsafe { bindings::get_tree_bdev(fc, Some(fill_super::<T>)) }
+    let ret = unsafe { bindings::get_tree_bdev_flags(fc, Some(fill_super::<T>), 1 /* QUIET_LOOKUP */) };
+    if ret != ENOTBLK.to_errno() {
+        return ret;
+    }
+    // SAFETY: `source` of a live context is NULL or a C string.
+    let src = unsafe { (*fc).source };
+    if src.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: a non-NULL source is a valid C string owned by the context.
+    let path = unsafe { CStr::from_char_ptr(src.cast()) };
+    let file = match super::FileRef::open(path) {
+        Ok(f) => f,
+        Err(e) => return e.to_errno(),
+    };
+    if !file.is_readable_regular() {
+        return ENOTBLK.to_errno();
+    }
+    // Refuse to stack a file-backed mount on another one of ours: nested
+    // reads could recurse without bound.
+    // SAFETY: reading `s_op` of the live superblock the file lives on.
+    if unsafe { (*file.host_sb()).s_op } == &Ops::<T>::SUPER as *const _ {
+        // SAFETY: as above.
+        if !unsafe { bindings::erofs_rs_sb_has_bdev(file.host_sb()) } {
+            pr_err!("file-backed mounts cannot be applied to stacked fses\n");
+            return ENOTBLK.to_errno();
+        }
+    }
+    // SAFETY: `fs_private` holds our context state until `free`.
+    unsafe { (*(*fc).fs_private.cast::<Ctx<T>>()).file = Some(file) };
+    // SAFETY: live context; an anonymous superblock for the file.
+    unsafe { bindings::get_tree_nodev(fc, Some(fill_super::<T>)) }
 }
 
 unsafe extern "C" fn fill_super<T: FileSystem>(sb: *mut bindings::super_block, fc: *mut bindings::fs_context) -> c_int {
     // SAFETY: `fill_super` owns the new superblock and the context.
     let (sbr, ctx) = unsafe { (SuperBlock::<T>::from_raw(sb), FsContext::from_raw(fc)) };
-    // SAFETY: take the options box out of the context (NULLing it so
-    // `free` does not free it twice).
-    let opts = unsafe {
-        let p = (*fc).fs_private.cast::<T::Options>();
-        (*fc).fs_private = core::ptr::null_mut();
+    // SAFETY: take the options (and any backing file) out of the context
+    // state; the box stays for `free`.
+    let (opts, backing) = unsafe {
+        let p = (*fc).fs_private.cast::<Ctx<T>>();
         if p.is_null() {
-            T::Options::default()
+            (T::Options::default(), None)
         } else {
-            KBox::into_inner(KBox::from_raw(p))
+            (core::mem::take(&mut (*p).opts), (*p).file.take())
         }
     };
+    let file_backed = backing.is_some();
+    let state = match KBox::new(SbState::<T> { data: None, backing }, GFP_KERNEL) {
+        Ok(b) => b,
+        Err(_) => return ENOMEM.to_errno(),
+    };
+    // SAFETY: `s_fs_info` is ours; `kill_sb` frees it, even when the rest
+    // of `fill_super` fails.
+    unsafe { (*sb).s_fs_info = KBox::into_raw(state).cast() };
+    if file_backed {
+        // SAFETY: a file-backed superblock needs its own bdi for readahead.
+        let r = unsafe { bindings::super_setup_bdi(sb) };
+        if r != 0 {
+            return r;
+        }
+    }
     // SAFETY: setting up fields of the superblock we own during fill.
     unsafe {
         (*sb).s_magic = T::MAGIC as _;
@@ -301,13 +363,8 @@ unsafe extern "C" fn fill_super<T: FileSystem>(sb: *mut bindings::super_block, f
         Err(e) => return e.to_errno(),
     };
     let root = T::root_ino(&data);
-    let data = match KBox::new(data, GFP_KERNEL) {
-        Ok(b) => b,
-        Err(_) => return ENOMEM.to_errno(),
-    };
-    // SAFETY: `s_fs_info` is ours; `kill_sb` frees it, even when the
-    // rest of `fill_super` fails.
-    unsafe { (*sb).s_fs_info = KBox::into_raw(data).cast() };
+    // SAFETY: `s_fs_info` is the state set above; fill_super owns it.
+    unsafe { (*(*sb).s_fs_info.cast::<SbState<T>>()).data = Some(data) };
     let inode = match iget_inode(sbr, root) {
         Ok(i) => i,
         Err(e) => return e.to_errno(),
@@ -329,12 +386,15 @@ unsafe extern "C" fn fill_super<T: FileSystem>(sb: *mut bindings::super_block, f
 }
 
 unsafe extern "C" fn kill_sb<T: FileSystem>(sb: *mut bindings::super_block) {
-    // SAFETY: the VFS calls `kill_sb` once; every superblock of ours is
-    // block-device backed. Afterwards no inode or callback can use the
-    // data, so it is freed.
+    // SAFETY: the VFS calls `kill_sb` once. Afterwards no inode or
+    // callback can use the state, so it is freed.
     unsafe {
-        bindings::kill_block_super(sb);
-        let p = (*sb).s_fs_info.cast::<T::Data>();
+        if bindings::erofs_rs_sb_has_bdev(sb) {
+            bindings::kill_block_super(sb);
+        } else {
+            bindings::kill_anon_super(sb);
+        }
+        let p = (*sb).s_fs_info.cast::<SbState<T>>();
         if !p.is_null() {
             drop(KBox::from_raw(p));
             (*sb).s_fs_info = core::ptr::null_mut();

@@ -2,6 +2,7 @@
 
 //! `struct super_block`, statfs and show_options.
 
+use super::registration::SbState;
 use super::FileSystem;
 use crate::bindings;
 use core::marker::PhantomData;
@@ -14,7 +15,7 @@ use kernel::types::Opaque;
 ///
 /// Only referenced while the VFS keeps the superblock alive (inside its
 /// callbacks or while an inode or dentry of it is held). `s_fs_info` is
-/// either NULL (during `fill_super`) or a `KBox<T::Data>` set by the
+/// either NULL (early in `fill_super`) or a `KBox<SbState<T>>` set by the
 /// registration code and freed only in `kill_sb`.
 #[repr(transparent)]
 pub(crate) struct SuperBlock<T: FileSystem>(Opaque<bindings::super_block>, PhantomData<T>);
@@ -32,16 +33,46 @@ impl<T: FileSystem> SuperBlock<T> {
         self.0.get()
     }
 
-    /// The filesystem's data for this mount.
-    pub(crate) fn data(&self) -> Result<&T::Data> {
+    fn state(&self) -> Option<&SbState<T>> {
         // SAFETY: reading a field of a live superblock (type invariant).
-        let p = unsafe { (*self.as_ptr()).s_fs_info } as *const T::Data;
-        if p.is_null() {
-            return Err(EINVAL);
-        }
-        // SAFETY: non-NULL `s_fs_info` is our `KBox<T::Data>` (type
+        let p = unsafe { (*self.as_ptr()).s_fs_info } as *const SbState<T>;
+        // SAFETY: non-NULL `s_fs_info` is our `KBox<SbState<T>>` (type
         // invariant), alive until `kill_sb`, after every user of `&self`.
-        Ok(unsafe { &*p })
+        (!p.is_null()).then(|| unsafe { &*p })
+    }
+
+    /// The filesystem's data for this mount (set once `fill_super` is done).
+    pub(crate) fn data(&self) -> Result<&T::Data> {
+        self.state().and_then(|s| s.data.as_ref()).ok_or(EINVAL)
+    }
+
+    /// The image file of a file-backed mount.
+    pub(crate) fn backing_file(&self) -> Option<&super::FileRef> {
+        self.state().and_then(|s| s.backing.as_ref())
+    }
+
+    /// Opens an extra device: a block device, or a regular file when the
+    /// mount itself is file-backed (as the C driver does for `device=`).
+    pub(crate) fn open_device(&self, path: &CStr) -> Result<super::FileRef> {
+        if self.is_file_backed() {
+            let f = super::FileRef::open(path)?;
+            if !f.is_readable_regular() {
+                return Err(EINVAL);
+            }
+            return Ok(f);
+        }
+        // SAFETY: `s_type` of a live superblock is our registered type, a
+        // stable holder for the exclusive open.
+        let holder = unsafe { (*self.as_ptr()).s_type } as *mut core::ffi::c_void;
+        match super::FileRef::open_bdev(path, holder) {
+            Err(e) if e == ENOTBLK => Err(EINVAL),
+            r => r,
+        }
+    }
+
+    /// Whether the mount is file-backed.
+    pub(crate) fn is_file_backed(&self) -> bool {
+        self.backing_file().is_some()
     }
 
     /// The device name ("vda", "loop0") for messages.
@@ -50,10 +81,19 @@ impl<T: FileSystem> SuperBlock<T> {
         unsafe { CStr::from_char_ptr(bindings::erofs_rs_sb_id(self.as_ptr()).cast()) }
     }
 
-    /// Sets the block size (sb_set_blocksize); false if the device cannot.
+    /// Sets the block size (sb_set_blocksize on a block device); false if
+    /// the device cannot. A file-backed mount takes any power of two.
     pub(crate) fn set_blocksize(&self, size: u32) -> bool {
-        // SAFETY: the superblock is being set up by `fill_super`, which
-        // owns it exclusively.
+        if !size.is_power_of_two() {
+            return false;
+        }
+        if self.is_file_backed() {
+            // SAFETY: the superblock is being set up by `fill_super`, which
+            // owns it exclusively.
+            unsafe { bindings::erofs_rs_sb_set_blocksize_raw(self.as_ptr(), size.trailing_zeros()) };
+            return true;
+        }
+        // SAFETY: as above.
         unsafe { bindings::sb_set_blocksize(self.as_ptr(), size as i32) != 0 }
     }
 
