@@ -27,7 +27,7 @@ disk_of() {
 # tree (from the "# manifest:" data written by tools/mkimages).
 src_opts() {
 	case "$1" in
-	u-compact) echo --no-mtime ;;
+	u-compact | z-lz4-compact) echo --no-mtime ;;
 	esac
 }
 

@@ -1,4 +1,4 @@
-# group: uncompressed
+# group: uncompressed compressed
 # erofs_rs and the C erofs, mounting the same image in the same boot, show
 # the same tree: every entry's type, mode, owner, link count, size, times,
 # inode number, device number, symlink target, xattrs and content, and

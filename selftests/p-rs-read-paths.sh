@@ -1,4 +1,4 @@
-# group: uncompressed
+# group: uncompressed compressed
 # Every way a program reads reaches the same bytes through erofs_rs as
 # through the C erofs: pread at seeded random offsets (also past EOF),
 # readv, shared and private mmap, splice, sendfile, lseek, getdents64 with

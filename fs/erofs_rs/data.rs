@@ -8,7 +8,23 @@ use crate::format::inode::Inode as DiskInode;
 use crate::format::{self, read_exact, Source};
 use crate::super_::{fs_error, Erofs, ErofsSb};
 use crate::vfs::{self, Inode, LockedFolio};
+use crate::zdata::ZError;
 use kernel::prelude::*;
+
+/// Copies file bytes `[la, la + buf.len())` of any inode, logging and
+/// converting errors for the VFS.
+pub(crate) fn read_any(sb_id: &CStr, sbi: &ErofsSb, di: &DiskInode, la: u64, buf: &mut [u8]) -> Result {
+    let r = if di.is_compressed() {
+        match crate::zdata::read(sbi, di, la, buf) {
+            Ok(()) => Ok(()),
+            Err(ZError::Kernel(e)) => return Err(e),
+            Err(ZError::Format(e)) => Err(e),
+        }
+    } else {
+        read_range(sbi, di, la, buf)
+    };
+    r.map_err(|e| fs_error(sb_id, format_args!("read nid {} @ {}", di.nid, la), e))
+}
 
 /// Copies file bytes `[la, la + buf.len())` of an uncompressed inode.
 pub(crate) fn read_range(sbi: &ErofsSb, di: &DiskInode, la: u64, buf: &mut [u8]) -> format::Result<()> {
@@ -49,6 +65,16 @@ pub(crate) fn with_block<R>(
         return Err(format::Error::BadSize);
     }
     let len = bsz.min(di.size - start);
+    if di.is_compressed() {
+        // Compressed directories: decode the block into a buffer.
+        let mut buf = KVec::from_elem(0u8, len as usize, GFP_KERNEL).map_err(|_| format::Error::Io)?;
+        match crate::zdata::read(sbi, di, start, &mut buf) {
+            Ok(()) => {}
+            Err(ZError::Format(e)) => return Err(e),
+            Err(ZError::Kernel(_)) => return Err(format::Error::Io),
+        }
+        return f(&buf);
+    }
     let ext = map_blocks(&sbi.src, &sbi.disk, di, start)?;
     if ext.len < len {
         return Err(format::Error::BadSize);
@@ -67,9 +93,6 @@ pub(crate) fn read_folio(inode: &Inode<Erofs>, folio: &mut LockedFolio) -> Resul
     let sb = inode.super_block();
     let sbi = sb.data()?;
     let di = inode.data();
-    if di.is_compressed() {
-        return Err(vfs::error::eopnotsupp());
-    }
     let pos = folio.pos();
     let page = vfs::PAGE_SIZE;
     let mut off = 0;
@@ -78,7 +101,7 @@ pub(crate) fn read_folio(inode: &Inode<Erofs>, folio: &mut LockedFolio) -> Resul
         let valid = if start >= di.size { 0 } else { (di.size - start).min(page as u64) as usize };
         folio.with_page(off, |buf| -> Result {
             let (data, tail) = buf.split_at_mut(valid);
-            read_range(sbi, di, start, data).map_err(|e| fs_error(sb.id(), format_args!("read nid {} @ {}", di.nid, start), e))?;
+            read_any(sb.id(), sbi, di, start, data)?;
             tail.fill(0);
             Ok(())
         })?;

@@ -6,7 +6,7 @@ use crate::format::dir::{iterate, DirBlocks};
 use crate::format::inode::Inode as DiskInode;
 use crate::format;
 use crate::super_::{fs_error, Erofs, ErofsSb};
-use crate::vfs::{self, DirEmitter, Inode};
+use crate::vfs::{DirEmitter, Inode};
 use kernel::prelude::*;
 
 /// Directory blocks of an uncompressed directory, read in place from the
@@ -26,9 +26,6 @@ pub(crate) fn readdir(dir: &Inode<Erofs>, emitter: &mut DirEmitter) -> Result {
     let sb = dir.super_block();
     let sbi = sb.data()?;
     let di = dir.data();
-    if di.is_compressed() {
-        return Err(vfs::error::eopnotsupp());
-    }
     let mut blocks = DirData { sbi, di };
     let start = emitter.pos();
     let mut last = start;

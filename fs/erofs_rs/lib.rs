@@ -22,6 +22,7 @@ mod namei;
 mod super_;
 mod vfs;
 mod xattr;
+mod zdata;
 
 module! {
     type: ErofsModule,

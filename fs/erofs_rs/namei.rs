@@ -5,16 +5,13 @@
 use crate::dir::DirData;
 use crate::format::dir::lookup as dir_lookup;
 use crate::super_::{fs_error, Erofs};
-use crate::vfs::{self, Inode};
+use crate::vfs::Inode;
 use kernel::prelude::*;
 
 pub(crate) fn lookup(dir: &Inode<Erofs>, name: &[u8]) -> Result<Option<u64>> {
     let sb = dir.super_block();
     let sbi = sb.data()?;
     let di = dir.data();
-    if di.is_compressed() {
-        return Err(vfs::error::eopnotsupp());
-    }
     let mut blocks = DirData { sbi, di };
     match dir_lookup(&mut blocks, di.size, sbi.disk.block_size(), name) {
         Ok(found) => Ok(found.map(|(nid, _)| nid)),

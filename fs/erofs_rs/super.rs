@@ -9,7 +9,9 @@ use crate::format::{self, super_block::SuperBlock as DiskSuper};
 use crate::vfs::{self, DirEmitter, FileSystem, FsContext, Inode, InodeParams, LockedFolio, MetaSource, SeqFile, StatFs, SuperBlock};
 use crate::vfs::NameSink;
 use crate::{data, dir, inode, namei, xattr};
+use crate::zdata::ZCache;
 use kernel::c_str;
+use kernel::sync::{new_mutex, Mutex};
 use kernel::prelude::*;
 
 /// The `erofs_rs` filesystem type.
@@ -63,6 +65,8 @@ pub(crate) struct ErofsSb {
     pub(crate) total_blocks: u64,
     /// Long xattr name prefixes (empty until read at the end of mount).
     pub(crate) prefixes: KVec<crate::format::xattr::LongPrefix>,
+    /// Recently decoded compressed extents.
+    pub(crate) zcache: Pin<KBox<Mutex<ZCache>>>,
 }
 
 /// Logs a problem with the image naming the device, and turns a format
@@ -214,7 +218,8 @@ impl FileSystem for Erofs {
             opts.dax = DaxMode::Default;
         }
         let devices = if given != 0 { DeviceMode::Separate } else { DeviceMode::Flat };
-        let mut sbi = ErofsSb { disk, src, opts, devices, total_blocks, prefixes: KVec::new() };
+        let zcache = KBox::pin_init(new_mutex!(ZCache::new()), GFP_KERNEL)?;
+        let mut sbi = ErofsSb { disk, src, opts, devices, total_blocks, prefixes: KVec::new(), zcache };
         sbi.prefixes = xattr::read_prefixes(sb, &sbi)?;
         Ok(sbi)
     }

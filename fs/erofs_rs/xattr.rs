@@ -29,11 +29,17 @@ pub(crate) fn read_prefixes(sb: &SuperBlock<Erofs>, sbi: &ErofsSb) -> Result<KVe
     for _ in 0..disk.xattr_prefix_count {
         let p = xattr::read_long_prefix(
             |at, buf| match &packed {
-                Some(ino) if ino.is_compressed() => Err(format::Error::Unsupported("a compressed packed inode")),
                 Some(ino) => {
                     let end = at.checked_add(buf.len() as u64).ok_or(format::Error::BadXattr)?;
                     if end > ino.size {
                         return Err(format::Error::BadXattr);
+                    }
+                    if ino.is_compressed() {
+                        return match crate::zdata::read(sbi, ino, at, buf) {
+                            Ok(()) => Ok(()),
+                            Err(crate::zdata::ZError::Format(e)) => Err(e),
+                            Err(crate::zdata::ZError::Kernel(_)) => Err(format::Error::Io),
+                        };
                     }
                     crate::data::read_range(sbi, ino, at, buf)
                 }

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Compressed data (fs/erofs/zdata.c): map a logical range through the
+//! format core's zmap, read the pcluster, decode it and copy the part a
+//! read needs.
+//!
+//! Unlike the C driver, which decompresses straight into the page-cache
+//! folios a pcluster covers, this path decodes a whole extent into a
+//! buffer and keeps the last few decoded extents per mount, so a
+//! sequential reader decodes each pcluster once. That costs one copy and
+//! up to a few extents of memory per mount; the benchmark issue measures
+//! it against the C driver.
+
+use crate::format::data::map_dev;
+use crate::format::decompress::{decode_extent, Decompressor};
+use crate::format::erofs_fs::COMPRESSION_LZ4;
+use crate::format::inode::Inode as DiskInode;
+use crate::format::zmap::{self, ZExtent, ZInfo, ZKind};
+use crate::format::{self, read_exact};
+use crate::super_::ErofsSb;
+use kernel::prelude::*;
+
+/// Decoded extents kept for reuse: (nid, logical start, data).
+pub(crate) struct ZCache {
+    slots: [Option<(u64, u64, KVVec<u8>)>; 4],
+    next: usize,
+}
+
+impl ZCache {
+    pub(crate) fn new() -> Self {
+        Self { slots: [None, None, None, None], next: 0 }
+    }
+}
+
+/// The algorithms other than LZ4 need the kernel's libraries, which this
+/// path does not call yet: such pclusters read as unsupported.
+struct KernelDecompressor;
+
+impl Decompressor for KernelDecompressor {
+    fn decompress(&mut self, algorithm: u8, _input: &[u8], _out: &mut [u8], _partial: bool) -> format::Result<()> {
+        if algorithm == COMPRESSION_LZ4 {
+            // LZ4 never reaches here: the format core decodes it itself.
+            return Err(format::Error::UnsupportedAlgorithm(algorithm));
+        }
+        Err(format::Error::Unsupported("LZMA, DEFLATE and Zstd in the kernel"))
+    }
+}
+
+/// Nesting of fragment reads (the packed inode holding fragments could
+/// itself point at fragments in a corrupt image).
+const MAX_FRAGMENT_DEPTH: u32 = 2;
+
+/// Why a compressed read failed: the image, or the kernel (memory).
+pub(crate) enum ZError {
+    Format(format::Error),
+    Kernel(Error),
+}
+
+impl From<format::Error> for ZError {
+    fn from(e: format::Error) -> Self {
+        ZError::Format(e)
+    }
+}
+
+/// Copies bytes `[la, la + buf.len())` of a compressed inode.
+pub(crate) fn read(sbi: &ErofsSb, di: &DiskInode, la: u64, buf: &mut [u8]) -> core::result::Result<(), ZError> {
+    read_at_depth(sbi, di, la, buf, 0)
+}
+
+fn read_at_depth(sbi: &ErofsSb, di: &DiskInode, la: u64, buf: &mut [u8], depth: u32) -> core::result::Result<(), ZError> {
+    let end = la.checked_add(buf.len() as u64).ok_or(format::Error::OutOfRange)?;
+    if end > di.size {
+        return Err(format::Error::OutOfRange.into());
+    }
+    if buf.is_empty() {
+        return Ok(());
+    }
+    let zi = ZInfo::read(&sbi.src, &sbi.disk, di)?;
+    let mut pos = la;
+    while pos < end {
+        let ext = zmap::map(&sbi.src, &sbi.disk, di, &zi, pos, true)?;
+        let ext_end = ext.la.checked_add(ext.llen).ok_or(format::Error::BadCompressedLayout)?;
+        if ext.la > pos || ext_end <= pos {
+            return Err(format::Error::BadCompressedLayout.into());
+        }
+        let n = (ext_end.min(end) - pos) as usize;
+        let at = (pos - la) as usize;
+        let out = buf.get_mut(at..at + n).ok_or(format::Error::BadCompressedLayout)?;
+        if let ZKind::Fragment { offset } = ext.kind {
+            if depth >= MAX_FRAGMENT_DEPTH {
+                return Err(format::Error::BadCompressedLayout.into());
+            }
+            let nid = sbi.disk.packed_inode().ok_or(format::Error::BadCompressedLayout)?;
+            let packed = DiskInode::read(&sbi.src, &sbi.disk, nid)?;
+            let fpos = offset.checked_add(pos - ext.la).ok_or(format::Error::BadCompressedLayout)?;
+            if packed.is_compressed() {
+                read_at_depth(sbi, &packed, fpos, out, depth + 1)?;
+            } else {
+                let fend = fpos.checked_add(n as u64).ok_or(format::Error::BadCompressedLayout)?;
+                if fend > packed.size {
+                    return Err(format::Error::BadCompressedLayout.into());
+                }
+                crate::data::read_range(sbi, &packed, fpos, out)?;
+            }
+        } else {
+            copy_decoded(sbi, di.nid, &ext, pos - ext.la, out)?;
+        }
+        pos += n as u64;
+    }
+    Ok(())
+}
+
+/// Copies `out.len()` bytes from offset `from` of the decoded extent,
+/// decoding it unless a recent read left it in the cache.
+fn copy_decoded(sbi: &ErofsSb, nid: u64, ext: &ZExtent, from: u64, out: &mut [u8]) -> core::result::Result<(), ZError> {
+    let from = from as usize;
+    {
+        let cache = sbi.zcache.lock();
+        for (n, la, data) in cache.slots.iter().flatten() {
+            if *n == nid && *la == ext.la && data.len() as u64 == ext.llen {
+                let src = data.get(from..from + out.len()).ok_or(format::Error::BadCompressedLayout)?;
+                out.copy_from_slice(src);
+                return Ok(());
+            }
+        }
+    }
+    let blksz = sbi.disk.block_size();
+    let mut stored = KVVec::from_elem(0u8, ext.plen as usize, GFP_KERNEL).map_err(|_| ZError::Kernel(ENOMEM))?;
+    if ext.inline {
+        read_exact(&sbi.src, 0, ext.pa, blksz, &mut stored)?;
+    } else {
+        let (dev, off) = map_dev(&sbi.src, &sbi.disk, sbi.devices, 0, ext.pa)?;
+        read_exact(&sbi.src, dev, off, blksz, &mut stored)?;
+    }
+    let mut data = KVVec::from_elem(0u8, ext.llen as usize, GFP_KERNEL).map_err(|_| ZError::Kernel(ENOMEM))?;
+    decode_extent(&sbi.disk, ext, &stored, &mut data, &mut KernelDecompressor)?;
+    let src = data.get(from..from + out.len()).ok_or(format::Error::BadCompressedLayout)?;
+    out.copy_from_slice(src);
+    let mut cache = sbi.zcache.lock();
+    let slot = cache.next % cache.slots.len();
+    cache.slots[slot] = Some((nid, ext.la, data));
+    cache.next = slot + 1;
+    Ok(())
+}
