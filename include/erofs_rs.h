@@ -20,6 +20,9 @@
 #include <linux/statfs.h>
 #include <linux/uidgid.h>
 #include <linux/xattr.h>
+#include <linux/xz.h>
+#include <linux/zlib.h>
+#include <linux/zstd.h>
 
 /*
  * C shims for static inline functions and macros (fs/erofs_rs/helpers.c).

@@ -9,7 +9,7 @@ use crate::format::{self, super_block::SuperBlock as DiskSuper};
 use crate::vfs::{self, DirEmitter, FileSystem, FsContext, Inode, InodeParams, LockedFolio, MetaSource, SeqFile, StatFs, SuperBlock};
 use crate::vfs::NameSink;
 use crate::{data, dir, inode, namei, xattr};
-use crate::zdata::ZCache;
+use crate::zdata::{KernelDecoders, ZCache};
 use kernel::c_str;
 use kernel::sync::{new_mutex, Mutex};
 use kernel::prelude::*;
@@ -67,6 +67,8 @@ pub(crate) struct ErofsSb {
     pub(crate) prefixes: KVec<crate::format::xattr::LongPrefix>,
     /// Recently decoded compressed extents.
     pub(crate) zcache: Pin<KBox<Mutex<ZCache>>>,
+    /// DEFLATE, LZMA and Zstd decoders, made on first use.
+    pub(crate) decoders: Pin<KBox<Mutex<KernelDecoders>>>,
 }
 
 /// Logs a problem with the image naming the device, and turns a format
@@ -219,7 +221,8 @@ impl FileSystem for Erofs {
         }
         let devices = if given != 0 { DeviceMode::Separate } else { DeviceMode::Flat };
         let zcache = KBox::pin_init(new_mutex!(ZCache::new()), GFP_KERNEL)?;
-        let mut sbi = ErofsSb { disk, src, opts, devices, total_blocks, prefixes: KVec::new(), zcache };
+        let decoders = KBox::pin_init(new_mutex!(KernelDecoders::new()), GFP_KERNEL)?;
+        let mut sbi = ErofsSb { disk, src, opts, devices, total_blocks, prefixes: KVec::new(), zcache, decoders };
         sbi.prefixes = xattr::read_prefixes(sb, &sbi)?;
         Ok(sbi)
     }

@@ -13,7 +13,8 @@
 
 use crate::format::data::map_dev;
 use crate::format::decompress::{decode_extent, Decompressor};
-use crate::format::erofs_fs::COMPRESSION_LZ4;
+use crate::format::erofs_fs::{COMPRESSION_DEFLATE, COMPRESSION_LZMA, COMPRESSION_ZSTD};
+use crate::vfs::compress::{Inflate, MicroLzma, Zstd};
 use crate::format::inode::Inode as DiskInode;
 use crate::format::zmap::{self, ZExtent, ZInfo, ZKind};
 use crate::format::{self, read_exact};
@@ -32,17 +33,56 @@ impl ZCache {
     }
 }
 
-/// The algorithms other than LZ4 need the kernel's libraries, which this
-/// path does not call yet: such pclusters read as unsupported.
-struct KernelDecompressor;
+/// Decoders of the kernel's libraries, made on first use and reused for
+/// the life of the mount; each is locked while it decodes.
+pub(crate) struct KernelDecoders {
+    inflate: Option<Inflate>,
+    lzma: Option<MicroLzma>,
+    zstd: Option<Zstd>,
+}
 
-impl Decompressor for KernelDecompressor {
-    fn decompress(&mut self, algorithm: u8, _input: &[u8], _out: &mut [u8], _partial: bool) -> format::Result<()> {
-        if algorithm == COMPRESSION_LZ4 {
-            // LZ4 never reaches here: the format core decodes it itself.
-            return Err(format::Error::UnsupportedAlgorithm(algorithm));
+impl KernelDecoders {
+    pub(crate) fn new() -> Self {
+        Self { inflate: None, lzma: None, zstd: None }
+    }
+}
+
+/// The algorithms the format core does not decode itself.
+struct KernelDecompressor<'a> {
+    sbi: &'a ErofsSb,
+}
+
+impl Decompressor for KernelDecompressor<'_> {
+    fn decompress(&mut self, algorithm: u8, input: &[u8], out: &mut [u8], partial: bool) -> format::Result<()> {
+        let cfg = &self.sbi.disk.compression;
+        let mut d = self.sbi.decoders.lock();
+        let r = match algorithm {
+            COMPRESSION_DEFLATE => {
+                if d.inflate.is_none() {
+                    d.inflate = Some(Inflate::new().map_err(|_| format::Error::Io)?);
+                }
+                d.inflate.as_mut().map(|x| x.decode(input, out, partial))
+            }
+            COMPRESSION_LZMA => {
+                if d.lzma.is_none() {
+                    d.lzma = Some(MicroLzma::new(cfg.lzma_dict_size).map_err(|_| format::Error::Io)?);
+                }
+                d.lzma.as_mut().map(|x| x.decode(input, out, partial))
+            }
+            COMPRESSION_ZSTD => {
+                if d.zstd.is_none() {
+                    // EROFS caps Zstd windows at 1 MiB (the superblock
+                    // check refuses more); one workspace fits them all.
+                    d.zstd = Some(Zstd::new(1 << 20).map_err(|_| format::Error::Io)?);
+                }
+                d.zstd.as_mut().map(|x| x.decode(input, out, partial))
+            }
+            a => return Err(format::Error::UnsupportedAlgorithm(a)),
+        };
+        match r {
+            Some(Ok(())) => Ok(()),
+            _ => Err(format::Error::BadCompressedData),
         }
-        Err(format::Error::Unsupported("LZMA, DEFLATE and Zstd in the kernel"))
     }
 }
 
@@ -133,7 +173,7 @@ fn copy_decoded(sbi: &ErofsSb, nid: u64, ext: &ZExtent, from: u64, out: &mut [u8
         read_exact(&sbi.src, dev, off, blksz, &mut stored)?;
     }
     let mut data = KVVec::from_elem(0u8, ext.llen as usize, GFP_KERNEL).map_err(|_| ZError::Kernel(ENOMEM))?;
-    decode_extent(&sbi.disk, ext, &stored, &mut data, &mut KernelDecompressor)?;
+    decode_extent(&sbi.disk, ext, &stored, &mut data, &mut KernelDecompressor { sbi })?;
     let src = data.get(from..from + out.len()).ok_or(format::Error::BadCompressedLayout)?;
     out.copy_from_slice(src);
     let mut cache = sbi.zcache.lock();

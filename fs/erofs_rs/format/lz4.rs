@@ -30,14 +30,21 @@ trait Io {
 
 fn copy_match(buf: &mut [u8], op: usize, offset: usize, n: usize) -> Result<()> {
     let from = op.checked_sub(offset).ok_or(Error::BadCompressedData)?;
+    if op + n > buf.len() {
+        return Err(Error::BadCompressedData);
+    }
     if offset >= n {
         buf.copy_within(from..from + n, op);
-    } else {
-        // Overlapping: the match repeats the last `offset` bytes.
-        let dst = buf.get_mut(from..op + n).ok_or(Error::BadCompressedData)?;
-        for i in offset..dst.len() {
-            dst[i] = dst[i - offset];
-        }
+        return Ok(());
+    }
+    // Overlapping: the match repeats the last `offset` bytes. Each copy
+    // takes everything written so far since `from`, which never overlaps
+    // its destination, so the chunk doubles every round.
+    let mut copied = 0;
+    while copied < n {
+        let k = (offset + copied).min(n - copied);
+        buf.copy_within(from..from + k, op + copied);
+        copied += k;
     }
     Ok(())
 }
@@ -45,6 +52,19 @@ fn copy_match(buf: &mut [u8], op: usize, offset: usize, n: usize) -> Result<()> 
 struct Separate<'a> {
     src: &'a [u8],
     dst: &'a mut [u8],
+}
+
+/// Copies 16 bytes within `buf` from `from` to `to` (callers check both
+/// ranges are inside `buf` and do not overlap).
+#[inline(always)]
+fn copy16(buf: &mut [u8], from: usize, to: usize) {
+    let mut t = [0u8; 16];
+    if let Some(s) = buf.get(from..from + 16) {
+        t.copy_from_slice(s);
+    }
+    if let Some(d) = buf.get_mut(to..to + 16) {
+        d.copy_from_slice(&t);
+    }
 }
 
 impl Io for Separate<'_> {
@@ -62,12 +82,33 @@ impl Io for Separate<'_> {
     }
     #[inline(always)]
     fn literals(&mut self, ip: usize, op: usize, n: usize) -> Result<()> {
+        // Short runs: copy a fixed 16 bytes when both buffers have room.
+        // The bytes past the run are rewritten by what follows, so this
+        // "wild" copy changes nothing that is returned.
+        if n <= 16 && ip + 16 <= self.src.len() && op + 16 <= self.dst.len() {
+            if let (Some(s), Some(d)) = (self.src.get(ip..ip + 16), self.dst.get_mut(op..op + 16)) {
+                d.copy_from_slice(s);
+                return Ok(());
+            }
+        }
         let s = self.src.get(ip..ip + n).ok_or(Error::BadCompressedData)?;
         self.dst.get_mut(op..op + n).ok_or(Error::BadCompressedData)?.copy_from_slice(s);
         Ok(())
     }
     #[inline(always)]
     fn matched(&mut self, op: usize, offset: usize, n: usize) -> Result<()> {
+        // Matches from at least 16 bytes back: 16-byte chunks, which never
+        // overlap their source, may run up to 15 bytes past the match
+        // (rewritten later, as with literals) while the buffer has room.
+        if offset >= 16 && offset <= op && op + n + 16 <= self.dst.len() {
+            let from = op - offset;
+            let mut i = 0;
+            while i < n {
+                copy16(self.dst, from + i, op + i);
+                i += 16;
+            }
+            return Ok(());
+        }
         copy_match(self.dst, op, offset, n)
     }
 }

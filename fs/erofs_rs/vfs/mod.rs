@@ -4,6 +4,7 @@
 //! `kernel` crate. Every `unsafe` block of the module lives in this layer;
 //! the filesystem code above it is safe Rust.
 
+pub(crate) mod compress;
 pub(crate) mod dir;
 pub(crate) mod error;
 pub(crate) mod file;
