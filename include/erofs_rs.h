@@ -9,6 +9,7 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#include <linux/fiemap.h>
 #include <linux/highmem.h>
 #include <linux/module.h>
 #include <linux/namei.h>

@@ -7,7 +7,7 @@ use crate::format::data::{map_blocks, map_dev, Mapping};
 use crate::format::inode::Inode as DiskInode;
 use crate::format::{self, read_exact, Source};
 use crate::super_::{fs_error, Erofs, ErofsSb};
-use crate::vfs::{self, Inode, LockedFolio};
+use crate::vfs::{self, FiemapExtent, FiemapKind, Inode, LockedFolio};
 use crate::zdata::ZError;
 use kernel::prelude::*;
 
@@ -108,4 +108,42 @@ pub(crate) fn read_folio(inode: &Inode<Erofs>, folio: &mut LockedFolio) -> Resul
         off += page;
     }
     Ok(())
+}
+
+/// The extent at `pos` as the C driver's iomap ops report it for fiemap:
+/// erofs_iomap_begin for uncompressed inodes (flat ranges start at `pos`,
+/// chunks at their chunk start), z_erofs_iomap_begin_report for compressed
+/// ones (whole decompressed extents; fragments have no address).
+pub(crate) fn fiemap_extent(inode: &Inode<Erofs>, pos: u64, len: u64) -> Result<FiemapExtent> {
+    use crate::format::erofs_fs::INODE_CHUNK_BASED;
+    use crate::format::zmap::{self, ZInfo, ZKind};
+    let sb = inode.super_block();
+    let sbi = sb.data()?;
+    let di = inode.data();
+    if pos >= di.size {
+        return Ok(FiemapExtent { offset: pos, len, kind: FiemapKind::Hole });
+    }
+    let err = |e| fs_error(sb.id(), format_args!("fiemap nid {} @ {}", di.nid, pos), e);
+    if di.is_compressed() {
+        let zi = ZInfo::read(&sbi.src, &sbi.disk, di).map_err(err)?;
+        let ext = zmap::map(&sbi.src, &sbi.disk, di, &zi, pos, true).map_err(err)?;
+        let phys = match ext.kind {
+            ZKind::Fragment { .. } => 0,
+            _ => ext.pa,
+        };
+        return Ok(FiemapExtent { offset: ext.la, len: ext.llen, kind: FiemapKind::Mapped(phys) });
+    }
+    let ext = map_blocks(&sbi.src, &sbi.disk, di, pos).map_err(err)?;
+    // Chunk mappings start at their chunk, as erofs_map_blocks reports.
+    let back = if di.datalayout == INODE_CHUNK_BASED { pos - ((pos >> di.chunkbits) << di.chunkbits) } else { 0 };
+    let (offset, elen) = (pos - back, ext.len + back);
+    let kind = match ext.map {
+        Mapping::Hole => FiemapKind::Hole,
+        Mapping::Inline { .. } => FiemapKind::Inline,
+        Mapping::Mapped { device_id, pa } => {
+            let (_, off) = map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa - back).map_err(err)?;
+            FiemapKind::Mapped(off)
+        }
+    };
+    Ok(FiemapExtent { offset, len: elen, kind })
 }

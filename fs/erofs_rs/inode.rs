@@ -43,3 +43,12 @@ pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParam
     };
     Ok((params, di))
 }
+
+/// STATX_ATTR_COMPRESSED and STATX_ATTR_IMMUTABLE, as erofs_getattr sets
+/// them: every inode is immutable, compressed ones say so.
+pub(crate) fn statx_attributes(inode: &crate::vfs::Inode<Erofs>) -> (u64, u64) {
+    const COMPRESSED: u64 = 0x4;
+    const IMMUTABLE: u64 = 0x10;
+    let attrs = if inode.data().is_compressed() { COMPRESSED | IMMUTABLE } else { IMMUTABLE };
+    (attrs, COMPRESSED | IMMUTABLE)
+}

@@ -7,7 +7,7 @@ use crate::format::data::DeviceMode;
 use crate::format::erofs_fs::SUPER_MAGIC_V1;
 use crate::format::{self, super_block::SuperBlock as DiskSuper};
 use crate::vfs::{self, DirEmitter, FileSystem, FsContext, Inode, InodeParams, LockedFolio, MetaSource, SeqFile, StatFs, SuperBlock};
-use crate::vfs::NameSink;
+use crate::vfs::{FiemapExtent, NameSink};
 use crate::{data, dir, inode, namei, xattr};
 use crate::zdata::{KernelDecoders, ZCache};
 use kernel::c_str;
@@ -253,6 +253,14 @@ impl FileSystem for Erofs {
 
     fn xattr_list(inode: &Inode<Self>, sink: &mut NameSink<'_>) -> Result {
         xattr::list(inode, sink)
+    }
+
+    fn statx_attributes(inode: &Inode<Self>) -> (u64, u64) {
+        inode::statx_attributes(inode)
+    }
+
+    fn fiemap_extent(inode: &Inode<Self>, pos: u64, len: u64) -> Result<FiemapExtent> {
+        data::fiemap_extent(inode, pos, len)
     }
 
     fn statfs(sb: &SuperBlock<Self>) -> Result<StatFs> {

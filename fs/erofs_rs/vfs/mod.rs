@@ -22,7 +22,7 @@ pub(crate) use folio::LockedFolio;
 pub(crate) use fs_context::FsContext;
 pub(crate) use inode::{Inode, InodeKind, InodeParams};
 pub(crate) use meta::MetaSource;
-pub(crate) use registration::{FileSystem, Registration};
+pub(crate) use registration::{FiemapExtent, FiemapKind, FileSystem, Registration};
 pub(crate) use super_block::{SeqFile, StatFs, SuperBlock};
 pub(crate) use xattr::NameSink;
 

@@ -48,6 +48,11 @@ pub(crate) trait FileSystem: Sized + 'static {
     fn xattr_get(inode: &Inode<Self>, index: u8, name: &[u8], buf: Option<&mut [u8]>) -> Result<usize>;
     /// Pushes every visible xattr name of `inode` into `sink`.
     fn xattr_list(inode: &Inode<Self>, sink: &mut NameSink<'_>) -> Result;
+    /// `statx` attribute bits of `inode` (set, supported).
+    fn statx_attributes(inode: &Inode<Self>) -> (u64, u64);
+    /// The extent of `inode` at byte `pos` for fiemap (the request spans
+    /// `len` bytes from `pos`).
+    fn fiemap_extent(inode: &Inode<Self>, pos: u64, len: u64) -> Result<FiemapExtent>;
     fn statfs(sb: &SuperBlock<Self>) -> Result<StatFs>;
     fn show_options(sb: &SuperBlock<Self>, seq: &mut SeqFile) -> Result;
 }
@@ -64,6 +69,23 @@ pub(crate) struct Ctx<T: FileSystem> {
 pub(crate) struct SbState<T: FileSystem> {
     pub(crate) data: Option<T::Data>,
     pub(crate) backing: Option<super::FileRef>,
+}
+
+/// One extent as fiemap reports it (an iomap in the C driver).
+pub(crate) struct FiemapExtent {
+    /// Logical start; at or before the position asked for.
+    pub(crate) offset: u64,
+    pub(crate) len: u64,
+    pub(crate) kind: FiemapKind,
+}
+
+pub(crate) enum FiemapKind {
+    /// Not reported.
+    Hole,
+    /// Data at this physical byte address (0 when it has none).
+    Mapped(u64),
+    /// Data stored inline with metadata.
+    Inline,
 }
 
 /// A registered filesystem type; unregistered when dropped.
@@ -180,12 +202,16 @@ impl<T: FileSystem> Ops<T> {
         lookup: Some(lookup::<T>),
         listxattr: Some(vx::listxattr::<T>),
         get_inode_acl: Some(vx::get_inode_acl::<T>),
+        getattr: Some(getattr::<T>),
+        fiemap: Some(fiemap::<T>),
         // SAFETY: as above, the remaining members are optional pointers.
         ..unsafe { core::mem::zeroed() }
     };
     const FILE_IOPS: bindings::inode_operations = bindings::inode_operations {
         listxattr: Some(vx::listxattr::<T>),
         get_inode_acl: Some(vx::get_inode_acl::<T>),
+        getattr: Some(getattr::<T>),
+        fiemap: Some(fiemap::<T>),
         // SAFETY: as above.
         ..unsafe { core::mem::zeroed() }
     };
@@ -193,6 +219,7 @@ impl<T: FileSystem> Ops<T> {
         get_link: Some(bindings::simple_get_link),
         listxattr: Some(vx::listxattr::<T>),
         get_inode_acl: Some(vx::get_inode_acl::<T>),
+        getattr: Some(getattr::<T>),
         // SAFETY: as above.
         ..unsafe { core::mem::zeroed() }
     };
@@ -200,6 +227,7 @@ impl<T: FileSystem> Ops<T> {
         get_link: Some(bindings::page_get_link),
         listxattr: Some(vx::listxattr::<T>),
         get_inode_acl: Some(vx::get_inode_acl::<T>),
+        getattr: Some(getattr::<T>),
         // SAFETY: as above.
         ..unsafe { core::mem::zeroed() }
     };
@@ -470,4 +498,90 @@ unsafe extern "C" fn read_folio<T: FileSystem>(_file: *mut bindings::file, folio
     let r = T::read_folio(inode, &mut f);
     f.end(r.is_ok());
     ret(r)
+}
+
+unsafe extern "C" fn getattr<T: FileSystem>(
+    idmap: *mut bindings::mnt_idmap,
+    path: *const bindings::path,
+    stat: *mut bindings::kstat,
+    request_mask: u32,
+    _query_flags: c_uint,
+) -> c_int {
+    // SAFETY: the VFS passes a live path to one of our inodes and the
+    // caller's kstat to fill.
+    unsafe {
+        let inode = bindings::erofs_rs_d_inode((*path).dentry);
+        let (attrs, mask) = T::statx_attributes(Inode::<T>::from_raw(inode));
+        (*stat).attributes |= attrs;
+        (*stat).attributes_mask |= mask;
+        let mode = (*inode).i_mode as u32;
+        if request_mask & bindings::STATX_DIOALIGN != 0 && mode & bindings::S_IFMT == bindings::S_IFREG {
+            // Direct I/O is not offered yet: report no alignment, which
+            // statx defines as "no direct I/O support".
+            (*stat).result_mask |= bindings::STATX_DIOALIGN;
+        }
+        bindings::generic_fillattr(idmap, request_mask, inode, stat);
+    }
+    0
+}
+
+/// Reports the extents of a file as iomap_fiemap does for the C driver:
+/// each mapping as its own extent, holes skipped, the last one flagged.
+unsafe extern "C" fn fiemap<T: FileSystem>(
+    inode: *mut bindings::inode,
+    fi: *mut bindings::fiemap_extent_info,
+    start: u64,
+    len: u64,
+) -> c_int {
+    let mut len = len;
+    // SAFETY: live inode and the caller's fiemap request.
+    let r = unsafe { bindings::fiemap_prep(inode, fi, start, &mut len, 0) };
+    if r != 0 {
+        return r;
+    }
+    // SAFETY: a live inode of ours.
+    let ino = unsafe { Inode::<T>::from_raw(inode) };
+    let end = start.saturating_add(len);
+    let fill = |e: &FiemapExtent, last: bool| -> c_int {
+        let (phys, mut flags) = match e.kind {
+            FiemapKind::Mapped(p) => (p, 0),
+            FiemapKind::Inline => (0, bindings::FIEMAP_EXTENT_DATA_INLINE),
+            FiemapKind::Hole => return 0,
+        };
+        if last {
+            flags |= bindings::FIEMAP_EXTENT_LAST;
+        }
+        // SAFETY: fills the caller's extent array (bounded by the VFS).
+        unsafe { bindings::fiemap_fill_next_extent(fi, e.offset, phys, e.len, flags) }
+    };
+    let mut prev: Option<FiemapExtent> = None;
+    let mut pos = start;
+    while pos < end {
+        let e = match T::fiemap_extent(ino, pos, end - pos) {
+            Ok(e) => e,
+            Err(e) => return e.to_errno(),
+        };
+        let next = e.offset.saturating_add(e.len).min(end);
+        if next <= pos {
+            break;
+        }
+        if !matches!(e.kind, FiemapKind::Hole) {
+            if let Some(p) = prev.take() {
+                match fill(&p, false) {
+                    0 => {}
+                    1 => return 0, // the caller's array is full
+                    r => return r,
+                }
+            }
+            prev = Some(e);
+        }
+        pos = next;
+    }
+    match prev {
+        Some(p) => match fill(&p, true) {
+            r if r < 0 => r,
+            _ => 0,
+        },
+        None => 0,
+    }
 }

@@ -179,7 +179,48 @@ fn file_line(p: &Path, size: u64, rng: &mut Rng) -> String {
     // SAFETY: plain lseek on our descriptor.
     let end = unsafe { libc::lseek(fd, 0, libc::SEEK_END) };
     out.push(format!("seek_end={end}"));
+    out.push(fiemap(fd));
+    out.push(statx_attrs(p));
     out.join(" ")
+}
+
+/// FS_IOC_FIEMAP: every extent (logical, physical, length, flags).
+fn fiemap(fd: i32) -> String {
+    const FS_IOC_FIEMAP: libc::c_ulong = 0xC020_660B;
+    const MAX: usize = 512;
+    // struct fiemap header (32 bytes) then MAX extents of 56 bytes.
+    let mut buf = vec![0u64; (32 + MAX * 56) / 8];
+    buf[1] = u64::MAX; // fm_length
+    // fm_flags = FIEMAP_FLAG_SYNC (1) at byte 16; fm_extent_count at 24.
+    let b = unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast::<u8>(), buf.len() * 8) };
+    b[16..20].copy_from_slice(&1u32.to_ne_bytes());
+    b[24..28].copy_from_slice(&(MAX as u32).to_ne_bytes());
+    // SAFETY: the buffer holds a fiemap header and MAX extents.
+    let r = unsafe { libc::ioctl(fd, FS_IOC_FIEMAP, buf.as_mut_ptr()) };
+    if r != 0 {
+        return format!("fiemap=ERROR {}", std::io::Error::last_os_error());
+    }
+    let b = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), buf.len() * 8) };
+    let n = u32::from_ne_bytes(b[20..24].try_into().unwrap_or([0; 4])) as usize;
+    let mut h = Sha256::new();
+    for i in 0..n.min(MAX) {
+        let e = &b[32 + i * 56..32 + (i + 1) * 56];
+        h.update(&e[0..24]); // logical, physical, length
+        h.update(&e[40..44]); // flags
+    }
+    format!("fiemap={}x{}", n, hex(h))
+}
+
+/// statx attributes and their mask.
+fn statx_attrs(p: &Path) -> String {
+    let c = CString::new(p.as_os_str().as_bytes()).unwrap_or_default();
+    // SAFETY: statx fills the zeroed struct; the path is a valid C string.
+    let mut st: libc::statx = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::statx(libc::AT_FDCWD, c.as_ptr(), libc::AT_SYMLINK_NOFOLLOW, libc::STATX_ALL, &mut st) };
+    if r != 0 {
+        return format!("statx=ERROR {}", std::io::Error::last_os_error());
+    }
+    format!("statx_attr={:x}/{:x}", st.stx_attributes, st.stx_attributes_mask)
 }
 
 fn dir_line(p: &Path) -> String {
@@ -233,5 +274,12 @@ fn dir_line(p: &Path) -> String {
     unsafe { libc::close(fd) };
     let mut all = Sha256::new();
     all.update(names.join("/").as_bytes());
-    format!("getdents={} n={} seekdir={}", hex(all), names.len(), hex(h))
+    format!("getdents={} n={} seekdir={} {} {}", hex(all), names.len(), hex(h), statx_attrs(p), {
+        // SAFETY: opening a directory read-only for fiemap.
+        let dfd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY) };
+        let s = fiemap(dfd);
+        // SAFETY: closing it.
+        unsafe { libc::close(dfd) };
+        s
+    })
 }
