@@ -222,3 +222,21 @@ bool erofs_rs_sb_has_bdev(struct super_block *sb)
 {
 	return sb->s_bdev != NULL;
 }
+
+size_t erofs_rs_iov_iter_count(struct iov_iter *i)
+{
+	return iov_iter_count(i);
+}
+
+/* The alignment O_DIRECT reads need, as erofs_file_read_iter() checks. */
+unsigned int erofs_rs_dio_align_mask(struct inode *inode)
+{
+	struct block_device *bdev = inode->i_sb->s_bdev;
+
+	return (bdev ? bdev_logical_block_size(bdev) : i_blocksize(inode)) - 1;
+}
+
+bool erofs_rs_iocb_is_direct(struct kiocb *iocb)
+{
+	return iocb->ki_flags & IOCB_DIRECT;
+}

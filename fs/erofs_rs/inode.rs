@@ -14,7 +14,8 @@ pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParam
     let di = DiskInode::read(&sbi.src, disk, nid).map_err(|e| fs_error(sb.id(), format_args!("nid {}", nid), e))?;
     let kind = match di.file_type() {
         FileType::Directory => InodeKind::Directory,
-        FileType::Regular => InodeKind::Regular,
+        // O_DIRECT is offered for uncompressed files, as in the C driver.
+        FileType::Regular => InodeKind::Regular { direct_io: !di.is_compressed() },
         FileType::Symlink if di.is_fast_symlink(disk) => {
             // The target sits right after the inode and its xattrs, inside
             // the block; keep a NUL-terminated copy for get_link.

@@ -243,6 +243,11 @@ impl FileSystem for Erofs {
         dir::readdir(dir, emitter)
     }
 
+    fn read_direct(inode: &Inode<Self>, pos: u64, buf: &mut [u8]) -> Result {
+        let sb = inode.super_block();
+        data::read_any(sb.id(), sb.data()?, inode.data(), pos, buf)
+    }
+
     fn read_folio(inode: &Inode<Self>, folio: &mut LockedFolio) -> Result {
         data::read_folio(inode, folio)
     }

@@ -14,7 +14,8 @@ use kernel::types::Opaque;
 /// What kind of inode a new inode becomes (which operations it gets).
 pub(crate) enum InodeKind {
     Directory,
-    Regular,
+    /// A regular file; `direct_io` when it may be opened with O_DIRECT.
+    Regular { direct_io: bool },
     /// A symlink whose target is known now (kept in the inode).
     FastSymlink(KVec<u8>),
     /// A symlink whose target is read as file data.
@@ -128,6 +129,8 @@ pub(crate) struct Tables {
     pub(crate) fast_symlink_iops: &'static bindings::inode_operations,
     pub(crate) symlink_iops: &'static bindings::inode_operations,
     pub(crate) aops: &'static bindings::address_space_operations,
+    pub(crate) dio_aops: &'static bindings::address_space_operations,
+    pub(crate) file_fops: &'static bindings::file_operations,
 }
 
 /// Finds or creates the inode `ino` (iget_locked); a new one is read with
@@ -191,10 +194,10 @@ unsafe fn setup_new<T: FileSystem>(ptr: *mut bindings::inode, p: InodeParams, da
                 (*(*ptr).i_mapping).a_ops = t.aops;
                 bindings::inode_nohighmem(ptr);
             }
-            InodeKind::Regular => {
+            InodeKind::Regular { direct_io } => {
                 (*ptr).i_op = t.file_iops;
-                (*ptr).__bindgen_anon_3.i_fop = &bindings::generic_ro_fops;
-                (*(*ptr).i_mapping).a_ops = t.aops;
+                (*ptr).__bindgen_anon_3.i_fop = t.file_fops;
+                (*(*ptr).i_mapping).a_ops = if direct_io { t.dio_aops } else { t.aops };
             }
             InodeKind::FastSymlink(target) => {
                 (*c).link.write(target);

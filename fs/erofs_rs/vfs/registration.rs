@@ -41,6 +41,8 @@ pub(crate) trait FileSystem: Sized + 'static {
     fn lookup(dir: &Inode<Self>, name: &[u8]) -> Result<Option<u64>>;
     /// Emits the entries of `dir` from the emitter's position on.
     fn readdir(dir: &Inode<Self>, emitter: &mut DirEmitter) -> Result;
+    /// Copies file bytes `[pos, pos + buf.len())` for a direct read.
+    fn read_direct(inode: &Inode<Self>, pos: u64, buf: &mut [u8]) -> Result;
     /// Fills a locked page-cache folio of `inode` with its data.
     fn read_folio(inode: &Inode<Self>, folio: &mut LockedFolio) -> Result;
     /// The value of xattr (`index`, `name`): its size, copied into `buf`
@@ -244,6 +246,22 @@ impl<T: FileSystem> Ops<T> {
         // SAFETY: as above.
         ..unsafe { core::mem::zeroed() }
     };
+    /// Regular files that allow O_DIRECT: open() checks for `direct_IO`;
+    /// the reads themselves go through `read_iter`.
+    const DIO_AOPS: bindings::address_space_operations = bindings::address_space_operations {
+        read_folio: Some(read_folio::<T>),
+        direct_IO: Some(bindings::noop_direct_IO),
+        // SAFETY: as above.
+        ..unsafe { core::mem::zeroed() }
+    };
+    const FILE_FOPS: bindings::file_operations = bindings::file_operations {
+        llseek: Some(bindings::generic_file_llseek),
+        read_iter: Some(read_iter::<T>),
+        mmap: Some(bindings::generic_file_readonly_mmap),
+        splice_read: Some(bindings::filemap_splice_read),
+        // SAFETY: as above.
+        ..unsafe { core::mem::zeroed() }
+    };
     const TABLES: Tables = Tables {
         dir_iops: &Self::DIR_IOPS,
         dir_fops: &Self::DIR_FOPS,
@@ -251,6 +269,8 @@ impl<T: FileSystem> Ops<T> {
         fast_symlink_iops: &Self::FAST_SYMLINK_IOPS,
         symlink_iops: &Self::SYMLINK_IOPS,
         aops: &Self::AOPS,
+        dio_aops: &Self::DIO_AOPS,
+        file_fops: &Self::FILE_FOPS,
     };
 }
 
@@ -583,5 +603,62 @@ unsafe extern "C" fn fiemap<T: FileSystem>(
             _ => 0,
         },
         None => 0,
+    }
+}
+
+/// `read_iter` of regular files (erofs_file_read_iter): buffered reads
+/// through the page cache; O_DIRECT reads, once aligned as the C driver
+/// requires, copy from the image without filling the file's page cache.
+/// (The C driver issues bios straight to the device; here the image is
+/// read through the device's own page cache, so the data is the same but
+/// the device's cache is used.)
+unsafe extern "C" fn read_iter<T: FileSystem>(iocb: *mut bindings::kiocb, to: *mut bindings::iov_iter) -> isize {
+    // SAFETY: the VFS passes a live kiocb of an open file of ours and the
+    // destination iterator.
+    unsafe {
+        let count = bindings::erofs_rs_iov_iter_count(to);
+        if count == 0 {
+            return 0;
+        }
+        if !bindings::erofs_rs_iocb_is_direct(iocb) {
+            return bindings::filemap_read(iocb, to, 0);
+        }
+        let inode = bindings::erofs_rs_file_inode((*iocb).ki_filp);
+        let mask = bindings::erofs_rs_dio_align_mask(inode) as u64;
+        let pos = (*iocb).ki_pos as u64;
+        if (pos | count as u64 | bindings::iov_iter_alignment(to) as u64) & mask != 0 {
+            return EINVAL.to_errno() as isize;
+        }
+        let ino = Inode::<T>::from_raw(inode);
+        let size = (*inode).i_size as u64;
+        if pos >= size {
+            return 0;
+        }
+        let total = (count as u64).min(size - pos) as usize;
+        let chunk = total.min(128 << 10);
+        let mut buf = match KVVec::from_elem(0u8, chunk, GFP_KERNEL) {
+            Ok(b) => b,
+            Err(_) => return ENOMEM.to_errno() as isize,
+        };
+        let mut done = 0usize;
+        while done < total {
+            let n = (total - done).min(chunk);
+            if let Err(e) = T::read_direct(ino, pos + done as u64, &mut buf[..n]) {
+                if done == 0 {
+                    return e.to_errno() as isize;
+                }
+                break;
+            }
+            let copied = bindings::_copy_to_iter(buf.as_ptr().cast(), n, to);
+            done += copied;
+            if copied < n {
+                if done == 0 {
+                    return EFAULT.to_errno() as isize;
+                }
+                break;
+            }
+        }
+        (*iocb).ki_pos += done as i64;
+        done as isize
     }
 }

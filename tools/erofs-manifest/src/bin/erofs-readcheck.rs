@@ -181,6 +181,7 @@ fn file_line(p: &Path, size: u64, rng: &mut Rng) -> String {
     out.push(format!("seek_end={end}"));
     out.push(fiemap(fd));
     out.push(statx_attrs(p));
+    out.push(odirect(p));
     out.join(" ")
 }
 
@@ -209,6 +210,50 @@ fn fiemap(fd: i32) -> String {
         h.update(&e[40..44]); // flags
     }
     format!("fiemap={}x{}", n, hex(h))
+}
+
+/// O_DIRECT: whether open allows it, the whole content read with aligned
+/// 64 KiB requests, and the errno of a misaligned read.
+fn odirect(p: &Path) -> String {
+    let c = CString::new(p.as_os_str().as_bytes()).unwrap_or_default();
+    // SAFETY: opening a path read-only with O_DIRECT.
+    let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_DIRECT) };
+    if fd < 0 {
+        return format!("odirect=refused:{}", std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
+    }
+    let mut mem: *mut libc::c_void = std::ptr::null_mut();
+    // SAFETY: asks for a 4096-aligned 64 KiB buffer.
+    if unsafe { libc::posix_memalign(&mut mem, 4096, 65536) } != 0 {
+        // SAFETY: closing our descriptor.
+        unsafe { libc::close(fd) };
+        return "odirect=nomem".into();
+    }
+    let mut h = Sha256::new();
+    let mut off = 0i64;
+    let mut err = 0;
+    loop {
+        // SAFETY: the buffer holds 64 KiB.
+        let n = unsafe { libc::pread(fd, mem, 65536, off) };
+        if n < 0 {
+            err = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+            break;
+        }
+        if n == 0 {
+            break;
+        }
+        // SAFETY: `n` bytes were read into the buffer.
+        h.update(unsafe { std::slice::from_raw_parts(mem as *const u8, n as usize) });
+        off += n as i64;
+    }
+    // SAFETY: a deliberately misaligned offset.
+    let bad = unsafe { libc::pread(fd, mem, 4096, 1) };
+    let bad = if bad < 0 { std::io::Error::last_os_error().raw_os_error().unwrap_or(0) } else { 0 };
+    // SAFETY: freeing the buffer and closing the descriptor.
+    unsafe {
+        libc::free(mem);
+        libc::close(fd);
+    }
+    format!("odirect={}:{}:{}:{}", off, err, bad, hex(h))
 }
 
 /// statx attributes and their mask.
