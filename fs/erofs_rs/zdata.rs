@@ -8,8 +8,14 @@
 //! folios a pcluster covers, this path decodes a whole extent into a
 //! buffer and keeps the last few decoded extents per mount, so a
 //! sequential reader decodes each pcluster once. That costs one copy and
-//! up to a few extents of memory per mount; the benchmark issue measures
+//! up to `ZCACHE_BYTES` of memory per mount; the benchmark issue measures
 //! it against the C driver.
+//!
+//! `cache_strategy=`: the C driver keeps compressed pages in a managed
+//! cache unless it is `disabled`. Here compressed bytes are always read
+//! through the device's page cache (reclaimable like any page cache), and
+//! the strategy decides whether decoded extents are kept: `disabled`
+//! decodes on every read, `readahead` and `readaround` keep them.
 
 use crate::format::data::map_dev;
 use crate::format::decompress::{decode_extent, Decompressor};
@@ -18,8 +24,11 @@ use crate::vfs::compress::{Inflate, MicroLzma, Zstd};
 use crate::format::inode::Inode as DiskInode;
 use crate::format::zmap::{self, ZExtent, ZInfo, ZKind};
 use crate::format::{self, read_exact};
-use crate::super_::ErofsSb;
+use crate::super_::{CacheStrategy, ErofsSb};
 use kernel::prelude::*;
+
+/// Decoded bytes a mount keeps at most (one largest extent, 12 MiB, fits).
+const ZCACHE_BYTES: usize = 16 << 20;
 
 /// Decoded extents kept for reuse: (nid, logical start, data).
 pub(crate) struct ZCache {
@@ -176,8 +185,19 @@ fn copy_decoded(sbi: &ErofsSb, nid: u64, ext: &ZExtent, from: u64, out: &mut [u8
     decode_extent(&sbi.disk, ext, &stored, &mut data, &mut KernelDecompressor { sbi })?;
     let src = data.get(from..from + out.len()).ok_or(format::Error::BadCompressedLayout)?;
     out.copy_from_slice(src);
+    if sbi.opts.cache_strategy == CacheStrategy::Disabled || data.len() > ZCACHE_BYTES {
+        return Ok(());
+    }
     let mut cache = sbi.zcache.lock();
-    let slot = cache.next % cache.slots.len();
+    let n = cache.slots.len();
+    let slot = cache.next % n;
+    cache.slots[slot] = None;
+    // Evict the oldest entries until the new one fits the budget.
+    let mut i = 1;
+    while cache.slots.iter().flatten().map(|e| e.2.len()).sum::<usize>() + data.len() > ZCACHE_BYTES && i < n {
+        cache.slots[(slot + i) % n] = None;
+        i += 1;
+    }
     cache.slots[slot] = Some((nid, ext.la, data));
     cache.next = slot + 1;
     Ok(())
