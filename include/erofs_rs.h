@@ -11,6 +11,7 @@
 #include <linux/fs_parser.h>
 #include <linux/fiemap.h>
 #include <linux/highmem.h>
+#include <linux/iomap.h>
 #include <linux/module.h>
 #include <linux/namei.h>
 #include <linux/pagemap.h>
@@ -73,3 +74,4 @@ bool erofs_rs_sb_has_bdev(struct super_block *sb);
 size_t erofs_rs_iov_iter_count(struct iov_iter *i);
 unsigned int erofs_rs_dio_align_mask(struct inode *inode);
 bool erofs_rs_iocb_is_direct(struct kiocb *iocb);
+struct block_device *erofs_rs_sb_bdev(struct super_block *sb);

@@ -7,7 +7,7 @@ use crate::format::data::{map_blocks, map_dev, Mapping};
 use crate::format::inode::Inode as DiskInode;
 use crate::format::{self, read_exact, Source};
 use crate::super_::{fs_error, Erofs, ErofsSb};
-use crate::vfs::{self, FiemapExtent, FiemapKind, Inode, LockedFolio};
+use crate::vfs::{self, FiemapExtent, FiemapKind, Inode, IoMapping, LockedFolio};
 use crate::zdata::ZError;
 use kernel::prelude::*;
 
@@ -146,4 +146,33 @@ pub(crate) fn fiemap_extent(inode: &Inode<Erofs>, pos: u64, len: u64) -> Result<
         }
     };
     Ok(FiemapExtent { offset, len: elen, kind })
+}
+
+/// erofs_iomap_begin: where the file range at `pos` lives, for iomap.
+pub(crate) fn iomap_begin<'a>(inode: &'a Inode<Erofs>, pos: u64, length: u64) -> Result<IoMapping<'a>> {
+    let sb = inode.super_block();
+    let sbi = sb.data()?;
+    let di = inode.data();
+    if pos >= di.size {
+        // Leave post-EOF ranges unmapped, as erofs_map_blocks does.
+        return Ok(IoMapping::Hole { offset: pos, length });
+    }
+    let err = |e| fs_error(sb.id(), format_args!("map nid {} @ {}", di.nid, pos), e);
+    let ext = map_blocks(&sbi.src, &sbi.disk, di, pos).map_err(err)?;
+    Ok(match ext.map {
+        Mapping::Hole => IoMapping::Hole { offset: ext.la, length: ext.len },
+        Mapping::Inline { pa } => {
+            let bytes = sbi.src.bytes(0, pa, ext.len as usize).map_err(err)?;
+            IoMapping::Inline { offset: ext.la, length: ext.len, bytes }
+        }
+        Mapping::Mapped { device_id, pa } => {
+            let (dev, addr) = map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa).map_err(err)?;
+            let bdev = sbi.src.bdev(dev).ok_or(EIO)?;
+            let dev_size = sbi.src.device_size(dev).unwrap_or(0);
+            if addr.checked_add(ext.len).map_or(true, |end| end > dev_size) {
+                return Err(err(crate::format::Error::BadBlockAddress(addr / sbi.disk.block_size() as u64)));
+            }
+            IoMapping::Mapped { offset: ext.la, length: ext.len, bdev, addr }
+        }
+    })
 }

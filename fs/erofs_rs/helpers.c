@@ -240,3 +240,8 @@ bool erofs_rs_iocb_is_direct(struct kiocb *iocb)
 {
 	return iocb->ki_flags & IOCB_DIRECT;
 }
+
+struct block_device *erofs_rs_sb_bdev(struct super_block *sb)
+{
+	return sb->s_bdev;
+}

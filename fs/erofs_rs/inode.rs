@@ -5,7 +5,7 @@
 
 use crate::format::inode::{FileType, Inode as DiskInode};
 use crate::super_::{fs_error, Erofs};
-use crate::vfs::{InodeKind, InodeParams, SuperBlock};
+use crate::vfs::{InodeKind, InodeParams, IoPath, SuperBlock};
 use kernel::prelude::*;
 
 pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParams, DiskInode)> {
@@ -29,7 +29,10 @@ pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParam
         FileType::Symlink => InodeKind::Symlink,
         _ => InodeKind::Special,
     };
+    // iomap for uncompressed data on block devices, as the C driver.
+    let io = if di.is_compressed() || sb.is_file_backed() { IoPath::Copy } else { IoPath::Iomap };
     let params = InodeParams {
+        io,
         mode: di.mode,
         uid: di.uid,
         gid: di.gid,

@@ -243,6 +243,10 @@ impl FileSystem for Erofs {
         dir::readdir(dir, emitter)
     }
 
+    fn iomap_begin<'a>(inode: &'a Inode<Self>, pos: u64, length: u64) -> Result<vfs::IoMapping<'a>> {
+        data::iomap_begin(inode, pos, length)
+    }
+
     fn read_direct(inode: &Inode<Self>, pos: u64, buf: &mut [u8]) -> Result {
         let sb = inode.super_block();
         data::read_any(sb.id(), sb.data()?, inode.data(), pos, buf)

@@ -58,6 +58,10 @@ impl FileRef {
         unsafe { bindings::erofs_rs_file_sb(self.ptr) }
     }
 
+    pub(super) fn as_ptr(&self) -> *mut bindings::file {
+        self.ptr
+    }
+
     pub(super) fn mapping(&self) -> *mut bindings::address_space {
         // SAFETY: `ptr` is an open file (type invariant); its mapping lives
         // as long as the file.

@@ -24,8 +24,18 @@ pub(crate) enum InodeKind {
     Special,
 }
 
+/// How an inode's data reaches the page cache.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IoPath {
+    /// iomap bios from the block device (uncompressed, block-device mounts).
+    Iomap,
+    /// `read_folio` fills each folio itself (compressed data, file-backed).
+    Copy,
+}
+
 /// Attributes of a new inode.
 pub(crate) struct InodeParams {
+    pub(crate) io: IoPath,
     pub(crate) mode: u16,
     pub(crate) uid: u32,
     pub(crate) gid: u32,
@@ -130,6 +140,7 @@ pub(crate) struct Tables {
     pub(crate) symlink_iops: &'static bindings::inode_operations,
     pub(crate) aops: &'static bindings::address_space_operations,
     pub(crate) dio_aops: &'static bindings::address_space_operations,
+    pub(crate) iomap_aops: &'static bindings::address_space_operations,
     pub(crate) file_fops: &'static bindings::file_operations,
 }
 
@@ -187,17 +198,22 @@ unsafe fn setup_new<T: FileSystem>(ptr: *mut bindings::inode, p: InodeParams, da
             p.rdev_major,
             p.rdev_minor,
         );
+        let aops = if p.io == IoPath::Iomap { t.iomap_aops } else { t.aops };
         match p.kind {
             InodeKind::Directory => {
                 (*ptr).i_op = t.dir_iops;
                 (*ptr).__bindgen_anon_3.i_fop = t.dir_fops;
-                (*(*ptr).i_mapping).a_ops = t.aops;
+                (*(*ptr).i_mapping).a_ops = aops;
                 bindings::inode_nohighmem(ptr);
             }
             InodeKind::Regular { direct_io } => {
                 (*ptr).i_op = t.file_iops;
                 (*ptr).__bindgen_anon_3.i_fop = t.file_fops;
-                (*(*ptr).i_mapping).a_ops = if direct_io { t.dio_aops } else { t.aops };
+                (*(*ptr).i_mapping).a_ops = match (p.io, direct_io) {
+                    (IoPath::Iomap, _) => t.iomap_aops,
+                    (IoPath::Copy, true) => t.dio_aops,
+                    (IoPath::Copy, false) => t.aops,
+                };
             }
             InodeKind::FastSymlink(target) => {
                 (*c).link.write(target);
@@ -208,7 +224,7 @@ unsafe fn setup_new<T: FileSystem>(ptr: *mut bindings::inode, p: InodeParams, da
             }
             InodeKind::Symlink => {
                 (*ptr).i_op = t.symlink_iops;
-                (*(*ptr).i_mapping).a_ops = t.aops;
+                (*(*ptr).i_mapping).a_ops = aops;
                 bindings::inode_nohighmem(ptr);
             }
             InodeKind::Special => {

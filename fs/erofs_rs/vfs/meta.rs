@@ -17,8 +17,18 @@ use kernel::prelude::*;
 /// superblock's own device, or files this value holds open in `_files`.
 pub(crate) struct MetaSource {
     mappings: KVec<*mut bindings::address_space>,
+    /// The block device of each device; NULL for file-backed mounts.
+    bdevs: KVec<*mut bindings::block_device>,
     _files: KVec<super::FileRef>,
 }
+
+/// A block device of the mount, for I/O that bypasses the page cache.
+///
+/// # Invariants
+///
+/// A non-NULL block device held open by the mount (see `MetaSource`).
+#[derive(Clone, Copy)]
+pub(crate) struct Bdev(pub(super) *mut bindings::block_device);
 
 // SAFETY: address spaces are shared kernel objects designed for concurrent
 // readers; we only read through them.
@@ -40,13 +50,26 @@ impl MetaSource {
             None => unsafe { bindings::erofs_rs_bdev_mapping(sb.as_ptr()) },
         };
         mappings.push(primary, GFP_KERNEL)?;
+        let file_backed = sb.backing_file().is_some();
+        let mut bdevs = KVec::new();
+        // SAFETY: the superblock's bdev (NULL when file-backed) lives as long
+        // as the mount.
+        bdevs.push(unsafe { bindings::erofs_rs_sb_bdev(sb.as_ptr()) }, GFP_KERNEL)?;
         for f in extra.iter() {
             mappings.push(f.mapping(), GFP_KERNEL)?;
+            let b = if file_backed {
+                core::ptr::null_mut()
+            } else {
+                // SAFETY: an open block-device file; its bdev lives as long
+                // as the file, which `_files` holds.
+                unsafe { bindings::file_bdev(f.as_ptr()) }
+            };
+            bdevs.push(b, GFP_KERNEL)?;
         }
         // INVARIANT: the bdev or backing file outlives the mounted
         // superblock, which outlives `s_fs_info` holding this source; the
         // extra files are held by `_files`.
-        Ok(Self { mappings, _files: extra })
+        Ok(Self { mappings, bdevs, _files: extra })
     }
 }
 
@@ -56,9 +79,39 @@ impl MetaSource {
         unsafe { bindings::erofs_rs_mapping_size(mapping) }
     }
 
+    /// The block device of device `dev`, when the mount has one.
+    pub(crate) fn bdev(&self, dev: u16) -> Option<Bdev> {
+        let b = *self.bdevs.get(dev as usize)?;
+        // INVARIANT: non-NULL entries are held-open block devices.
+        (!b.is_null()).then_some(Bdev(b))
+    }
+
     /// Size in bytes of device `dev`.
     pub(crate) fn device_size(&self, dev: u16) -> Option<u64> {
         self.mappings.get(dev as usize).map(|&m| Self::mapping_size(m) as u64)
+    }
+}
+
+impl MappedBytes<'_> {
+    /// Gives up ownership of the mapping: (folio, mapped pointer). The
+    /// caller must later call `release_raw` with both.
+    pub(super) fn into_raw(self) -> (*mut bindings::folio, *const u8) {
+        let r = (self.folio, self.ptr);
+        core::mem::forget(self);
+        r
+    }
+
+    /// Undoes `into_raw`.
+    ///
+    /// # Safety
+    ///
+    /// `folio` and `ptr` must come from one `into_raw` call, released once.
+    pub(super) unsafe fn release_raw(folio: *mut bindings::folio, ptr: *const u8) {
+        // SAFETY: per the contract, a live mapping and folio reference.
+        unsafe {
+            bindings::erofs_rs_kunmap_local(ptr.cast());
+            bindings::erofs_rs_folio_put(folio);
+        }
     }
 }
 

@@ -41,6 +41,9 @@ pub(crate) trait FileSystem: Sized + 'static {
     fn lookup(dir: &Inode<Self>, name: &[u8]) -> Result<Option<u64>>;
     /// Emits the entries of `dir` from the emitter's position on.
     fn readdir(dir: &Inode<Self>, emitter: &mut DirEmitter) -> Result;
+    /// Maps the file range at `pos` for iomap (inodes set up with
+    /// `IoPath::Iomap`).
+    fn iomap_begin<'a>(inode: &'a Inode<Self>, pos: u64, length: u64) -> Result<super::IoMapping<'a>>;
     /// Copies file bytes `[pos, pos + buf.len())` for a direct read.
     fn read_direct(inode: &Inode<Self>, pos: u64, buf: &mut [u8]) -> Result;
     /// Fills a locked page-cache folio of `inode` with its data.
@@ -254,6 +257,14 @@ impl<T: FileSystem> Ops<T> {
         // SAFETY: as above.
         ..unsafe { core::mem::zeroed() }
     };
+    /// Uncompressed inodes on block devices: bios built by iomap.
+    const IOMAP_AOPS: bindings::address_space_operations = bindings::address_space_operations {
+        read_folio: Some(super::iomap::read_folio::<T>),
+        readahead: Some(super::iomap::readahead::<T>),
+        direct_IO: Some(bindings::noop_direct_IO),
+        // SAFETY: as above.
+        ..unsafe { core::mem::zeroed() }
+    };
     const FILE_FOPS: bindings::file_operations = bindings::file_operations {
         llseek: Some(bindings::generic_file_llseek),
         read_iter: Some(read_iter::<T>),
@@ -270,6 +281,7 @@ impl<T: FileSystem> Ops<T> {
         symlink_iops: &Self::SYMLINK_IOPS,
         aops: &Self::AOPS,
         dio_aops: &Self::DIO_AOPS,
+        iomap_aops: &Self::IOMAP_AOPS,
         file_fops: &Self::FILE_FOPS,
     };
 }
