@@ -75,3 +75,4 @@ size_t erofs_rs_iov_iter_count(struct iov_iter *i);
 unsigned int erofs_rs_dio_align_mask(struct inode *inode);
 bool erofs_rs_iocb_is_direct(struct kiocb *iocb);
 struct block_device *erofs_rs_sb_bdev(struct super_block *sb);
+void erofs_rs_mapping_readahead(struct address_space *mapping, pgoff_t index, unsigned long nr);

@@ -245,3 +245,11 @@ struct block_device *erofs_rs_sb_bdev(struct super_block *sb)
 {
 	return sb->s_bdev;
 }
+
+/* DEFINE_READAHEAD() is a macro; starts async reads of pages not cached. */
+void erofs_rs_mapping_readahead(struct address_space *mapping, pgoff_t index, unsigned long nr)
+{
+	DEFINE_READAHEAD(ractl, NULL, NULL, mapping, index);
+
+	page_cache_ra_unbounded(&ractl, nr, 0);
+}

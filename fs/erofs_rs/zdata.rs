@@ -27,6 +27,9 @@ use crate::format::{self, read_exact};
 use crate::super_::{CacheStrategy, ErofsSb};
 use kernel::prelude::*;
 
+/// How far past a pcluster the device is read ahead.
+const PREFETCH_BYTES: u64 = 128 << 10;
+
 /// Decoded bytes a mount keeps at most (one largest extent, 12 MiB, fits).
 const ZCACHE_BYTES: usize = 16 << 20;
 
@@ -179,6 +182,10 @@ fn copy_decoded(sbi: &ErofsSb, nid: u64, ext: &ZExtent, from: u64, out: &mut [u8
         read_exact(&sbi.src, 0, ext.pa, blksz, &mut stored)?;
     } else {
         let (dev, off) = map_dev(&sbi.src, &sbi.disk, sbi.devices, 0, ext.pa)?;
+        // One I/O for the whole pcluster rather than one per page, and
+        // ahead of it: the pclusters of a file are mostly laid out in
+        // order, so the next reads find their data under way.
+        sbi.src.prefetch(dev, off, ext.plen.max(PREFETCH_BYTES));
         read_exact(&sbi.src, dev, off, blksz, &mut stored)?;
     }
     let mut data = KVVec::from_elem(0u8, ext.llen as usize, GFP_KERNEL).map_err(|_| ZError::Kernel(ENOMEM))?;

@@ -79,6 +79,23 @@ impl MetaSource {
         unsafe { bindings::erofs_rs_mapping_size(mapping) }
     }
 
+    /// Starts reading `[offset, offset + len)` of device `dev` into its
+    /// page cache without waiting, so the page-by-page reads that follow
+    /// find one large I/O under way instead of issuing many small ones.
+    pub(crate) fn prefetch(&self, dev: u16, offset: u64, len: u64) {
+        let Some(&mapping) = self.mappings.get(dev as usize) else { return };
+        let size = Self::mapping_size(mapping) as u64;
+        let end = offset.saturating_add(len).min(size);
+        if end <= offset {
+            return;
+        }
+        let first = offset / PAGE;
+        let nr = (end - 1) / PAGE - first + 1;
+        // SAFETY: `mapping` is live (type invariant); the range is inside
+        // the device; readahead only adds pages to the page cache.
+        unsafe { bindings::erofs_rs_mapping_readahead(mapping, first, nr) };
+    }
+
     /// The block device of device `dev`, when the mount has one.
     pub(crate) fn bdev(&self, dev: u16) -> Option<Bdev> {
         let b = *self.bdevs.get(dev as usize)?;
