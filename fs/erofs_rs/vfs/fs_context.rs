@@ -31,9 +31,9 @@ impl FsContext {
     /// Reports an error to the mount's log (visible to `fsconfig` users and
     /// printed to dmesg), as the C `errorfc()` does.
     pub(crate) fn error(&self, msg: &CStr) {
-        // SAFETY: `self.ptr` is a live context (type invariant) and `msg`
-        // is a NUL-terminated string that outlives the call; the helper
-        // only formats it with "%s".
+        // The helper only formats `msg` with "%s".
+        // SAFETY: `self.ptr` is a live context (type invariant); `msg` is
+        // a NUL-terminated string that outlives the call.
         unsafe { bindings::erofs_rs_errorfc(self.ptr, msg.as_char_ptr().cast()) };
     }
 }

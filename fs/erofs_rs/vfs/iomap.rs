@@ -39,9 +39,9 @@ pub(crate) unsafe extern "C" fn iomap_begin<T: FileSystem>(
         Ok(m) => m,
         Err(e) => return e.to_errno(),
     };
-    // SAFETY: filling the caller's iomap. An inline mapping's folio
-    // reference and kmap are handed to `iomap_end` through `private` and
-    // `inline_data`, which iomap leaves alone.
+    // An inline mapping's folio reference and kmap are handed to
+    // `iomap_end` through `private` and `inline_data`.
+    // SAFETY: filling the caller's iomap; iomap leaves those two alone.
     unsafe {
         (*iomap).flags = 0;
         (*iomap).private = core::ptr::null_mut();

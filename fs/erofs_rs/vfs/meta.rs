@@ -148,9 +148,9 @@ pub(crate) struct MappedBytes<'a> {
 impl core::ops::Deref for MappedBytes<'_> {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
+        // Page-cache pages of a read-only mount are not written while mapped.
         // SAFETY: `ptr` maps `len` readable bytes of an uptodate folio we
-        // hold a reference to (type invariant); page-cache pages of a
-        // read-only mount are not written while mapped.
+        // hold a reference to (type invariant).
         unsafe { core::slice::from_raw_parts(self.ptr, self.len) }
     }
 }

@@ -141,9 +141,9 @@ impl Registration {
                 return Err(e.into());
             }
         };
+        // It stays alive until `unregister_filesystem` in `drop`.
         // SAFETY: `fs_type` is a fully initialised, heap-allocated type
-        // descriptor whose name is a static string; it stays alive until
-        // `unregister_filesystem` in `drop`.
+        // descriptor whose name is a static string.
         let ret = unsafe { bindings::register_filesystem(fs_type) };
         if let Err(e) = to_result(ret) {
             // SAFETY: registration failed, so the VFS holds no reference and
@@ -171,9 +171,9 @@ fn destroy_inode_cache() {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        // SAFETY: `fs_type` is registered (type invariant). The module
-        // reference held by every superblock means no mount of it exists
+        // Every superblock holds a module reference, so no mount exists
         // when the module (and so this registration) goes away.
+        // SAFETY: `fs_type` is registered (type invariant).
         unsafe { bindings::unregister_filesystem(self.fs_type) };
         // SAFETY: unregistered above, so the VFS no longer points to it; it
         // came from `KBox::into_raw` (type invariant).
@@ -303,9 +303,9 @@ unsafe extern "C" fn init_fs_context<T: FileSystem>(fc: *mut bindings::fs_contex
         Ok(o) => o,
         Err(_) => return ENOMEM.to_errno(),
     };
+    // `fs_private` is ours until `free`; the operations table is a
+    // promoted `'static`, outliving every context (each holds a module ref).
     // SAFETY: the VFS calls this with a live, exclusively owned context.
-    // `fs_private` is ours until `free`; the operations table is promoted
-    // to a `'static` and outlives every context (each holds a module ref).
     unsafe {
         (*fc).fs_private = KBox::into_raw(opts).cast();
         (*fc).ops = &Ops::<T>::CONTEXT;
