@@ -5,13 +5,14 @@
 #   make KDIR=/path/to/kernel/build   build erofs_rs.ko
 #   make demo                         main job: build all, mount an image in QEMU
 #   make check                        every test (host and guest)
+#   make check-debug                  the guest tests on a KASAN/lockdep/kmemleak kernel
 #
 # KDIR defaults to the cached test kernel that tools/setup builds.
 
 KDIR ?= $(shell tools/setup kdir 2>/dev/null)
 LLVM ?= 1
 
-.PHONY: all modules clean demo check host-test setup
+.PHONY: all modules clean demo check check-debug host-test setup
 all: modules
 
 modules:
@@ -33,3 +34,6 @@ demo:
 
 check:
 	tools/check
+
+check-debug:
+	tools/check-debug

@@ -9,11 +9,12 @@
 modprobe erofs_rs
 mkdir -p /mnt/bad
 rounds=${ROUNDS:-25}
+seeds=${SEEDS:-/selftests/seeds/*.img}
 n=0 mounted=0 refused=0
-for img in /selftests/seeds/*.img; do
+for img in $seeds; do
 	n=$((n + 1))
 	for i in $(seq 1 "$rounds"); do
-		seed=$((n * 100000 + i))
+		seed=$((${SEED_BASE:-0} + n * 100000 + i))
 		erofs-mutate "$seed" "$img" /tmp/bad.img >/tmp/what
 		dev=$(losetup -f)
 		losetup "$dev" /tmp/bad.img

@@ -27,15 +27,24 @@ debian_mirror() {
 	printf '%s\n' "$uri"
 }
 
-# Key of the cached kernel build: what produced it.
-kernel_build_key() {
-	local frag_hash rustc_v bindgen_v clang_v
-	frag_hash=$(cat "$REPO_ROOT"/kernel/config.fragment | sha256sum | cut -c1-12)
-	rustc_v=$(rustc --version | awk '{print $2}')
-	clang_v=$(clang --version | head -n1 | grep -o '[0-9]\+\.[0-9.]\+' | head -n1)
-	printf '%s-%s-rustc%s-clang%s\n' "$KERNEL_PKG_VERSION" "$frag_hash" "$rustc_v" "$clang_v"
+# Config fragments of a kernel flavor: "" (the test kernel) or "debug".
+kernel_fragments() {
+	printf '%s\n' "$REPO_ROOT/kernel/config.fragment"
+	[ "${1:-}" = debug ] && printf '%s\n' "$REPO_ROOT/kernel/config-debug.fragment"
+	true
 }
 
-KBUILD_DIR() { printf '%s/kbuild/%s\n' "$CACHE" "$(kernel_build_key)"; }
+# Key of the cached kernel build: what produced it.
+kernel_build_key() {
+	local frag_hash rustc_v bindgen_v clang_v flavor=${1:-}
+	# shellcheck disable=SC2046
+	frag_hash=$(cat $(kernel_fragments "$flavor") | sha256sum | cut -c1-12)
+	rustc_v=$(rustc --version | awk '{print $2}')
+	clang_v=$(clang --version | head -n1 | grep -o '[0-9]\+\.[0-9.]\+' | head -n1)
+	printf '%s-%s%s-rustc%s-clang%s\n' "$KERNEL_PKG_VERSION" "${flavor:+$flavor-}" "$frag_hash" "$rustc_v" "$clang_v"
+}
+
+# The build tree of a kernel flavor ("" or "debug").
+KBUILD_DIR() { printf '%s/kbuild/%s\n' "$CACHE" "$(kernel_build_key "${1:-}")"; }
 
 export PATH="$HOME/.cargo/bin:$PATH"

@@ -23,6 +23,11 @@ const INTERESTING: [u64; 10] = [0, 1, 0x7f, 0x80, 0xff, 0xffff, 0x7fff_ffff, 0xf
 
 /// Applies one mutation chosen by `rng` to `img`.
 pub fn mutate(img: &mut Vec<u8>, rng: &mut Rng) -> String {
+    // Earlier mutations may have truncated the image below the superblock:
+    // pad it back so every mutation below stays in bounds.
+    if img.len() < 1024 + 128 + 8 {
+        img.resize(1024 + 128 + 8, 0);
+    }
     let len = img.len() as u64;
     let blksz = 1u64 << img.get(1024 + 12).copied().unwrap_or(12).clamp(9, 12);
     match rng.below(7) {
