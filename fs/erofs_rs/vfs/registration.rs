@@ -9,7 +9,8 @@ use super::xattr::{self as vx, Handlers};
 use super::{DirEmitter, FsContext, Inode, InodeParams, LockedFolio, NameSink, SeqFile, StatFs, SuperBlock};
 use crate::bindings;
 use core::ffi::{c_int, c_uint};
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::types::Opaque;
 use kernel::c_str;
 use kernel::error::to_result;
 use kernel::prelude::*;
@@ -93,26 +94,36 @@ pub(crate) enum FiemapKind {
     Inline,
 }
 
+/// The one `file_system_type` of this module. It must live in static
+/// storage: lockdep only accepts the lock class keys it embeds (s_umount,
+/// i_mutex, ...) there, which rules out a heap allocation.
+struct FsTypeSlot(Opaque<bindings::file_system_type>);
+
+// SAFETY: the slot is written only by `Registration::new` before it is
+// registered and read by the VFS afterwards; `IN_USE` lets one
+// registration exist at a time.
+unsafe impl Sync for FsTypeSlot {}
+
+static FS_TYPE: FsTypeSlot = FsTypeSlot(Opaque::uninit());
+static IN_USE: AtomicBool = AtomicBool::new(false);
+
 /// A registered filesystem type; unregistered when dropped.
 ///
 /// # Invariants
 ///
-/// `fs_type` came from `KBox::into_raw`, was registered with
-/// `register_filesystem` and stays registered until `drop`; the inode
-/// slab in `INODE_CACHE` exists for as long.
+/// `FS_TYPE` holds a type registered with `register_filesystem` until
+/// `drop`, and `IN_USE` is set; the inode slab in `INODE_CACHE` exists for
+/// as long.
 pub(crate) struct Registration {
-    fs_type: *mut bindings::file_system_type,
+    _private: (),
 }
-
-// SAFETY: the registration is only a handle to a heap object the VFS reads
-// under its own locks; dropping it from another thread is fine.
-unsafe impl Send for Registration {}
-// SAFETY: `&Registration` exposes nothing.
-unsafe impl Sync for Registration {}
 
 impl Registration {
     /// Registers `T` as a filesystem type owned by `module`.
     pub(crate) fn new<T: FileSystem>(module: &'static ThisModule) -> Result<Self> {
+        if IN_USE.swap(true, Ordering::AcqRel) {
+            return Err(EBUSY);
+        }
         // SAFETY: creates a slab of `Container<T>` objects; the name is a
         // static string and the constructor initialises the VFS inode.
         let cache = unsafe {
@@ -124,36 +135,31 @@ impl Registration {
             )
         };
         if cache.is_null() {
+            IN_USE.store(false, Ordering::Release);
             return Err(ENOMEM);
         }
         INODE_CACHE.store(cache, Ordering::Release);
-        let fs_type = match KBox::new(bindings::file_system_type::default(), GFP_KERNEL) {
-            Ok(mut f) => {
-                f.name = T::NAME.as_char_ptr().cast();
-                f.owner = module.as_ptr().cast();
-                f.fs_flags = (bindings::FS_REQUIRES_DEV | bindings::FS_ALLOW_IDMAP) as _;
-                f.init_fs_context = Some(init_fs_context::<T>);
-                f.kill_sb = Some(kill_sb::<T>);
-                KBox::into_raw(f)
-            }
-            Err(e) => {
-                destroy_inode_cache();
-                return Err(e.into());
-            }
-        };
-        // It stays alive until `unregister_filesystem` in `drop`.
-        // SAFETY: `fs_type` is a fully initialised, heap-allocated type
-        // descriptor whose name is a static string.
+        let fs_type = FS_TYPE.0.get();
+        // SAFETY: `IN_USE` gives us the slot; it is not registered, so
+        // nobody else reads it while we fill it.
+        unsafe {
+            fs_type.write(bindings::file_system_type::default());
+            (*fs_type).name = T::NAME.as_char_ptr().cast();
+            (*fs_type).owner = module.as_ptr().cast();
+            (*fs_type).fs_flags = (bindings::FS_REQUIRES_DEV | bindings::FS_ALLOW_IDMAP) as _;
+            (*fs_type).init_fs_context = Some(init_fs_context::<T>);
+            (*fs_type).kill_sb = Some(kill_sb::<T>);
+        }
+        // SAFETY: a fully initialised type in static storage whose name is
+        // a static string.
         let ret = unsafe { bindings::register_filesystem(fs_type) };
         if let Err(e) = to_result(ret) {
-            // SAFETY: registration failed, so the VFS holds no reference and
-            // the box is ours to free again.
-            drop(unsafe { KBox::from_raw(fs_type) });
             destroy_inode_cache();
+            IN_USE.store(false, Ordering::Release);
             return Err(e);
         }
         // INVARIANT: registered just above, slab created before.
-        Ok(Self { fs_type })
+        Ok(Self { _private: () })
     }
 }
 
@@ -173,12 +179,10 @@ impl Drop for Registration {
     fn drop(&mut self) {
         // Every superblock holds a module reference, so no mount exists
         // when the module (and so this registration) goes away.
-        // SAFETY: `fs_type` is registered (type invariant).
-        unsafe { bindings::unregister_filesystem(self.fs_type) };
-        // SAFETY: unregistered above, so the VFS no longer points to it; it
-        // came from `KBox::into_raw` (type invariant).
-        drop(unsafe { KBox::from_raw(self.fs_type) });
+        // SAFETY: `FS_TYPE` is registered (type invariant).
+        unsafe { bindings::unregister_filesystem(FS_TYPE.0.get()) };
         destroy_inode_cache();
+        IN_USE.store(false, Ordering::Release);
     }
 }
 
