@@ -24,11 +24,20 @@ disk_of() {
 }
 
 # Options erofs-manifest needs to compare a mount of IMAGE with its source
-# tree (from the "# manifest:" data written by tools/mkimages).
+# tree: images made with compact inodes keep no per-file mtime (the
+# manifest options tools/mkimages used for their .src files).
 src_opts() {
 	case "$1" in
 	u-compact | z-lz4-compact) echo --no-mtime ;;
 	esac
+}
+
+# Both drivers loaded and both mount points made; prints IMAGE's disk.
+prepare_pair() {
+	modprobe erofs
+	modprobe erofs_rs
+	mkdir -p /mnt/c /mnt/rs
+	disk_of "$1"
 }
 
 if [ "${0##*/}" = lib.sh ] && [ $# -gt 0 ]; then

@@ -5,10 +5,7 @@
 # each directory's readdir order. The C view also equals the source tree.
 . /selftests/lib.sh
 img=$1
-dev=$(disk_of "$img")
-modprobe erofs
-modprobe erofs_rs
-mkdir -p /mnt/c /mnt/rs
+dev=$(prepare_pair "$img")
 mount -t erofs -o ro "$dev" /mnt/c
 erofs-manifest --ino --readdir-order /mnt/c >/tmp/c.full
 erofs-manifest --no-dir-size $(src_opts "$img") /mnt/c >/tmp/c.src

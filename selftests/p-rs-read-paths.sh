@@ -5,10 +5,7 @@
 # a tiny buffer, and seekdir to every returned position.
 . /selftests/lib.sh
 img=$1
-dev=$(disk_of "$img")
-modprobe erofs
-modprobe erofs_rs
-mkdir -p /mnt/c /mnt/rs
+dev=$(prepare_pair "$img")
 mount -t erofs -o ro "$dev" /mnt/c
 erofs-readcheck --seed 7 /mnt/c >/tmp/c.read
 umount /mnt/c
