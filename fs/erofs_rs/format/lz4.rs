@@ -4,161 +4,81 @@
 //! checked, every copy is bounds-checked, and a bad stream ends in an error,
 //! never a panic or an out-of-bounds access.
 //!
-//! Two forms share one decoding loop: input and output in separate
-//! buffers, and in place, with the compressed bytes at the tail of the
-//! output buffer (as the C driver decompresses when the pcluster's pages
-//! are the file's own pages). In place, output that would overwrite input
-//! not yet read is reported as corruption instead of decoding garbage.
+//! Speed comes from the shape of real streams: most sequences have short
+//! literal runs and short matches. While both buffers have room to spare,
+//! those are copied as fixed 16-byte (literals) and 8-byte (match) chunks
+//! that may run past the sequence; the bytes past it are rewritten by the
+//! sequences that follow, so these "wild" copies change nothing returned.
+//! Fixed-size copies compile to plain loads and stores with one bounds
+//! check each, where a `copy_from_slice` of a variable length is a call.
 
 use super::{Error, Result};
 
-/// Input and output of one decoding run.
-trait Io {
-    fn in_end(&self) -> usize;
-    fn out_end(&self) -> usize;
-    fn byte(&self, ip: usize) -> Option<u8>;
-    /// Copies `n` literals from input `ip` to output `op` (both checked).
-    fn literals(&mut self, ip: usize, op: usize, n: usize) -> Result<()>;
-    /// Copies `n` bytes from `op - offset` to `op`, overlapping as LZ4
-    /// matches do (checked by the caller).
-    fn matched(&mut self, op: usize, offset: usize, n: usize) -> Result<()>;
-    /// In place: the output must not run past the input still unread.
-    fn check_overrun(&self, _op: usize, _ip: usize) -> Result<()> {
-        Ok(())
-    }
+/// Room the fast path needs: on the input side the token, a 16-byte
+/// literal copy and the offset; on the output side up to 14 literals and
+/// a match of up to 18 bytes copied in chunks of up to 32 bytes.
+const FAST_IN_MARGIN: usize = 32;
+const FAST_OUT_MARGIN: usize = 64;
+
+#[inline(always)]
+fn load16(buf: &[u8], at: usize) -> Option<[u8; 16]> {
+    buf.get(at..at + 16).and_then(|s| s.try_into().ok())
 }
 
-fn copy_match(buf: &mut [u8], op: usize, offset: usize, n: usize) -> Result<()> {
-    let from = op.checked_sub(offset).ok_or(Error::BadCompressedData)?;
-    if op + n > buf.len() {
-        return Err(Error::BadCompressedData);
+#[inline(always)]
+fn store16(buf: &mut [u8], at: usize, v: [u8; 16]) -> Option<()> {
+    buf.get_mut(at..at + 16).map(|d| d.copy_from_slice(&v))
+}
+
+#[inline(always)]
+fn copy8_within(buf: &mut [u8], from: usize, to: usize) -> Option<()> {
+    let v: [u8; 8] = buf.get(from..from + 8)?.try_into().ok()?;
+    buf.get_mut(to..to + 8)?.copy_from_slice(&v);
+    Some(())
+}
+
+#[inline(always)]
+fn copy16_within(buf: &mut [u8], from: usize, to: usize) -> Option<()> {
+    let v = load16(buf, from)?;
+    store16(buf, to, v)
+}
+
+/// Copies an `n`-byte match from `offset` bytes back. Overlapping matches
+/// (offset < n) repeat the last `offset` bytes.
+#[inline(always)]
+fn copy_match(buf: &mut [u8], op: usize, offset: usize, n: usize) -> Option<()> {
+    let from = op.checked_sub(offset)?;
+    if op.checked_add(n)? > buf.len() {
+        return None;
     }
     if offset >= n {
         buf.copy_within(from..from + n, op);
-        return Ok(());
+        return Some(());
     }
-    // Overlapping: the match repeats the last `offset` bytes. Each copy
-    // takes everything written so far since `from`, which never overlaps
-    // its destination, so the chunk doubles every round.
+    if offset >= 8 && op + n + 8 <= buf.len() {
+        // Each 8-byte chunk reads bytes written before it.
+        let mut i = 0;
+        while i < n {
+            copy8_within(buf, from + i, op + i)?;
+            i += 8;
+        }
+        return Some(());
+    }
+    // Short periods: each copy takes everything written since `from`,
+    // which never overlaps its destination, so the chunk doubles.
     let mut copied = 0;
     while copied < n {
         let k = (offset + copied).min(n - copied);
         buf.copy_within(from..from + k, op + copied);
         copied += k;
     }
-    Ok(())
-}
-
-struct Separate<'a> {
-    src: &'a [u8],
-    dst: &'a mut [u8],
-}
-
-/// Copies 16 bytes within `buf` from `from` to `to` (callers check both
-/// ranges are inside `buf` and do not overlap).
-#[inline(always)]
-fn copy16(buf: &mut [u8], from: usize, to: usize) {
-    let mut t = [0u8; 16];
-    if let Some(s) = buf.get(from..from + 16) {
-        t.copy_from_slice(s);
-    }
-    if let Some(d) = buf.get_mut(to..to + 16) {
-        d.copy_from_slice(&t);
-    }
-}
-
-impl Io for Separate<'_> {
-    #[inline(always)]
-    fn in_end(&self) -> usize {
-        self.src.len()
-    }
-    #[inline(always)]
-    fn out_end(&self) -> usize {
-        self.dst.len()
-    }
-    #[inline(always)]
-    fn byte(&self, ip: usize) -> Option<u8> {
-        self.src.get(ip).copied()
-    }
-    #[inline(always)]
-    fn literals(&mut self, ip: usize, op: usize, n: usize) -> Result<()> {
-        // Short runs: copy a fixed 16 bytes when both buffers have room.
-        // The bytes past the run are rewritten by what follows, so this
-        // "wild" copy changes nothing that is returned.
-        if n <= 16 && ip + 16 <= self.src.len() && op + 16 <= self.dst.len() {
-            if let (Some(s), Some(d)) = (self.src.get(ip..ip + 16), self.dst.get_mut(op..op + 16)) {
-                d.copy_from_slice(s);
-                return Ok(());
-            }
-        }
-        let s = self.src.get(ip..ip + n).ok_or(Error::BadCompressedData)?;
-        self.dst.get_mut(op..op + n).ok_or(Error::BadCompressedData)?.copy_from_slice(s);
-        Ok(())
-    }
-    #[inline(always)]
-    fn matched(&mut self, op: usize, offset: usize, n: usize) -> Result<()> {
-        // Matches from at least 16 bytes back: 16-byte chunks, which never
-        // overlap their source, may run up to 15 bytes past the match
-        // (rewritten later, as with literals) while the buffer has room.
-        if offset >= 16 && offset <= op && op + n + 16 <= self.dst.len() {
-            let from = op - offset;
-            let mut i = 0;
-            while i < n {
-                copy16(self.dst, from + i, op + i);
-                i += 16;
-            }
-            return Ok(());
-        }
-        copy_match(self.dst, op, offset, n)
-    }
-}
-
-/// One buffer: output at `[0, out_len)`, input at `[in_start, buf.len())`.
-struct InPlace<'a> {
-    buf: &'a mut [u8],
-    in_start: usize,
-    out_len: usize,
-}
-
-impl Io for InPlace<'_> {
-    #[inline(always)]
-    fn in_end(&self) -> usize {
-        self.buf.len() - self.in_start
-    }
-    #[inline(always)]
-    fn out_end(&self) -> usize {
-        self.out_len
-    }
-    #[inline(always)]
-    fn byte(&self, ip: usize) -> Option<u8> {
-        self.buf.get(self.in_start + ip).copied()
-    }
-    #[inline(always)]
-    fn literals(&mut self, ip: usize, op: usize, n: usize) -> Result<()> {
-        let from = self.in_start + ip;
-        if from + n > self.buf.len() || op + n > self.out_len {
-            return Err(Error::BadCompressedData);
-        }
-        self.buf.copy_within(from..from + n, op);
-        Ok(())
-    }
-    #[inline(always)]
-    fn matched(&mut self, op: usize, offset: usize, n: usize) -> Result<()> {
-        copy_match(self.buf, op, offset, n)
-    }
-    #[inline(always)]
-    fn check_overrun(&self, op: usize, ip: usize) -> Result<()> {
-        if op > self.in_start + ip {
-            return Err(Error::BadCompressedData);
-        }
-        Ok(())
-    }
+    Some(())
 }
 
 #[inline(always)]
-fn read_length<I: Io>(io: &I, ip: &mut usize, mut len: usize) -> Result<usize> {
+fn read_length(src: &[u8], ip: &mut usize, mut len: usize) -> Result<usize> {
     loop {
-        let b = io.byte(*ip).ok_or(Error::BadCompressedData)?;
+        let b = *src.get(*ip).ok_or(Error::BadCompressedData)?;
         *ip += 1;
         len = len.checked_add(b as usize).ok_or(Error::BadCompressedData)?;
         if b != 255 {
@@ -167,34 +87,73 @@ fn read_length<I: Io>(io: &I, ip: &mut usize, mut len: usize) -> Result<usize> {
     }
 }
 
-/// The decoding loop. With `partial`, stops as soon as the output is full
-/// (LZ4_decompress_safe_partial); otherwise the input must end exactly
-/// after a literal run. Returns the number of bytes produced.
-fn run<I: Io>(io: &mut I, partial: bool) -> Result<usize> {
-    let (iend, oend) = (io.in_end(), io.out_end());
+/// Decodes `src` into `dst`. Without `partial` the stream must fill `dst`
+/// exactly and end with the input; with it, decoding stops once `dst` is
+/// full (LZ4_decompress_safe_partial). Returns the number of bytes written.
+pub fn decompress(src: &[u8], dst: &mut [u8], partial: bool) -> Result<usize> {
+    let bad = Error::BadCompressedData;
+    let (iend, oend) = (src.len(), dst.len());
+    if iend == 0 {
+        return Err(bad);
+    }
     let (mut ip, mut op) = (0usize, 0usize);
     loop {
-        let token = io.byte(ip).ok_or(Error::BadCompressedData)?;
+        let token = *src.get(ip).ok_or(bad)?;
         ip += 1;
         let mut lit = (token >> 4) as usize;
+        // Fast path: short literals and a short match (no length bytes),
+        // far from the ends of both buffers: fixed-size chunk copies that
+        // may run past the sequence.
+        if lit < 15 && ip + FAST_IN_MARGIN <= iend && op + FAST_OUT_MARGIN <= oend {
+            store16(dst, op, load16(src, ip).ok_or(bad)?).ok_or(bad)?;
+            ip += lit;
+            op += lit;
+            let offset = u16::from_le_bytes([*src.get(ip).ok_or(bad)?, *src.get(ip + 1).ok_or(bad)?]) as usize;
+            ip += 2;
+            let mlen = (token & 15) as usize;
+            if mlen < 15 && offset >= 8 && offset <= op {
+                let from = op - offset;
+                if offset >= 16 {
+                    copy16_within(dst, from, op).ok_or(bad)?;
+                    copy16_within(dst, from + 16, op + 16).ok_or(bad)?;
+                } else {
+                    copy8_within(dst, from, op).ok_or(bad)?;
+                    copy8_within(dst, from + 8, op + 8).ok_or(bad)?;
+                    copy8_within(dst, from + 16, op + 16).ok_or(bad)?;
+                }
+                op += mlen + 4;
+                continue;
+            }
+            let mlen = if mlen == 15 { read_length(src, &mut ip, mlen)? } else { mlen };
+            if let Some(n) = finish_match(dst, &mut op, offset, mlen.saturating_add(4), partial)? {
+                return Ok(n);
+            }
+            if ip >= iend {
+                return Err(bad);
+            }
+            continue;
+        }
         if lit == 15 {
-            lit = read_length(io, &mut ip, lit)?;
+            lit = read_length(src, &mut ip, lit)?;
         }
         if lit > iend - ip {
-            return Err(Error::BadCompressedData);
+            return Err(bad);
         }
         if lit > oend - op {
             if !partial {
-                return Err(Error::BadCompressedData);
+                return Err(bad);
             }
             let n = oend - op;
-            io.literals(ip, op, n)?;
+            dst.get_mut(op..).ok_or(bad)?.copy_from_slice(src.get(ip..ip + n).ok_or(bad)?);
             return Ok(oend);
         }
-        io.literals(ip, op, lit)?;
+        if lit <= 16 && ip + 16 <= iend && op + 16 <= oend {
+            store16(dst, op, load16(src, ip).ok_or(bad)?).ok_or(bad)?;
+        } else {
+            dst.get_mut(op..op + lit).ok_or(bad)?.copy_from_slice(src.get(ip..ip + lit).ok_or(bad)?);
+        }
         ip += lit;
         op += lit;
-        io.check_overrun(op, ip)?;
         if ip == iend {
             // The last sequence holds literals only.
             return Ok(op);
@@ -202,59 +161,51 @@ fn run<I: Io>(io: &mut I, partial: bool) -> Result<usize> {
         if partial && op == oend {
             return Ok(op);
         }
-        let lo = io.byte(ip).ok_or(Error::BadCompressedData)?;
-        let hi = io.byte(ip + 1).ok_or(Error::BadCompressedData)?;
+        let lo = *src.get(ip).ok_or(bad)?;
+        let hi = *src.get(ip + 1).ok_or(bad)?;
         ip += 2;
         let offset = u16::from_le_bytes([lo, hi]) as usize;
-        if offset == 0 || offset > op {
-            return Err(Error::BadCompressedData);
-        }
         let mut mlen = (token & 15) as usize;
         if mlen == 15 {
-            mlen = read_length(io, &mut ip, mlen)?;
+            mlen = read_length(src, &mut ip, mlen)?;
         }
-        mlen += 4;
-        if mlen > oend - op {
-            if !partial {
-                return Err(Error::BadCompressedData);
-            }
-            mlen = oend - op;
-        }
-        io.matched(op, offset, mlen)?;
-        op += mlen;
-        io.check_overrun(op, ip)?;
-        if partial && op == oend {
-            return Ok(op);
+        if let Some(n) = finish_match(dst, &mut op, offset, mlen.saturating_add(4), partial)? {
+            return Ok(n);
         }
         if ip >= iend {
-            return Err(Error::BadCompressedData);
+            return Err(bad);
         }
     }
 }
 
-/// Decodes `src` into `dst`. Without `partial` the stream must fill `dst`
-/// exactly and end with the input; with it, decoding stops once `dst` is
-/// full. Returns the number of bytes written.
-pub fn decompress(src: &[u8], dst: &mut [u8], partial: bool) -> Result<usize> {
-    if src.is_empty() {
-        return Err(Error::BadCompressedData);
+/// Copies a match on the careful path: checks the offset, truncates it
+/// to the output in partial mode. Returns the output length when decoding
+/// is over (partial output full).
+fn finish_match(dst: &mut [u8], op: &mut usize, offset: usize, mut mlen: usize, partial: bool) -> Result<Option<usize>> {
+    let bad = Error::BadCompressedData;
+    let oend = dst.len();
+    if offset == 0 || offset > *op {
+        return Err(bad);
     }
-    run(&mut Separate { src, dst }, partial)
-}
-
-/// Decodes in place: `buf[in_start..]` holds the compressed stream, the
-/// result is written to `buf[..out_len]`. The stream must leave enough
-/// margin that output never overtakes unread input.
-pub fn decompress_in_place(buf: &mut [u8], in_start: usize, out_len: usize, partial: bool) -> Result<usize> {
-    if in_start >= buf.len() || out_len > buf.len() {
-        return Err(Error::BadCompressedData);
+    if mlen > oend - *op {
+        if !partial {
+            return Err(bad);
+        }
+        mlen = oend - *op;
     }
-    run(&mut InPlace { buf, in_start, out_len }, partial)
+    copy_match(dst, *op, offset, mlen).ok_or(bad)?;
+    *op += mlen;
+    if partial && *op == oend {
+        return Ok(Some(*op));
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    extern crate std;
+    use std::{vec, vec::Vec};
 
     /// A hand-made stream: literals "abcd", then a 6-byte match at offset
     /// 4 (token 0x42), then final literals "xy".
@@ -276,23 +227,6 @@ mod tests {
     }
 
     #[test]
-    fn in_place_matches_separate() {
-        let mut buf = [0u8; 24];
-        buf[24 - STREAM.len()..].copy_from_slice(STREAM);
-        assert_eq!(decompress_in_place(&mut buf, 24 - STREAM.len(), 12, false), Ok(12));
-        assert_eq!(&buf[..12], b"abcdabcdabxy");
-    }
-
-    #[test]
-    fn in_place_overrun_is_an_error() {
-        // Input starting right at the output: the first literal run would
-        // overwrite bytes not yet read.
-        let mut buf = [0u8; 12];
-        buf[2..2 + STREAM.len()].copy_from_slice(STREAM);
-        assert!(decompress_in_place(&mut buf, 2, 12, false).is_err());
-    }
-
-    #[test]
     fn bad_offsets_and_truncation_fail() {
         let mut out = [0u8; 64];
         assert!(decompress(&[0x10, b'a', 5, 0], &mut out, false).is_err());
@@ -302,6 +236,76 @@ mod tests {
         for n in 0..STREAM.len() {
             let _ = decompress(&STREAM[..n], &mut out, false);
             let _ = decompress(&STREAM[..n], &mut out, true);
+        }
+    }
+
+    /// A byte-at-a-time decoder of well-formed streams, the reference the
+    /// chunked fast path is checked against.
+    fn reference(src: &[u8]) -> Vec<u8> {
+        let (mut ip, mut out) = (0, Vec::new());
+        loop {
+            let token = src[ip];
+            ip += 1;
+            let mut lit = (token >> 4) as usize;
+            if lit == 15 {
+                while src[ip] == 255 {
+                    lit += 255;
+                    ip += 1;
+                }
+                lit += src[ip] as usize;
+                ip += 1;
+            }
+            out.extend_from_slice(&src[ip..ip + lit]);
+            ip += lit;
+            if ip == src.len() {
+                return out;
+            }
+            let offset = u16::from_le_bytes([src[ip], src[ip + 1]]) as usize;
+            ip += 2;
+            let mut mlen = (token & 15) as usize;
+            if mlen == 15 {
+                while src[ip] == 255 {
+                    mlen += 255;
+                    ip += 1;
+                }
+                mlen += src[ip] as usize;
+                ip += 1;
+            }
+            for _ in 0..mlen + 4 {
+                out.push(out[out.len() - offset]);
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_matches_reference() {
+        // Sequences of every short literal and match length and offsets
+        // from 1 to 40 (overlapping and not), some with length bytes.
+        let mut src = vec![0xf0, 40 - 15];
+        src.extend((0..40u8).map(|i| i.wrapping_mul(37)));
+        src.extend_from_slice(&[1, 0]);
+        let mut seed = 7u32;
+        for _ in 0..2000 {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let lit = (seed >> 8) as usize % 15;
+            let mlen = (seed >> 12) as usize % 16;
+            let offset = 1 + (seed >> 16) as usize % 40;
+            src.push(((lit as u8) << 4) | mlen as u8);
+            src.extend((0..lit).map(|i| (seed >> (i % 24)) as u8));
+            src.extend_from_slice(&(offset as u16).to_le_bytes());
+            if mlen == 15 {
+                src.push((seed >> 20) as u8 % 40);
+            }
+        }
+        src.extend_from_slice(&[0x50, 1, 2, 3, 4, 5]);
+        let want = reference(&src);
+        let mut out = vec![0u8; want.len()];
+        assert_eq!(decompress(&src, &mut out, false), Ok(want.len()));
+        assert!(out == want);
+        for cut in [1, 17, 1000, want.len() - 3] {
+            let mut part = vec![0u8; cut];
+            assert_eq!(decompress(&src, &mut part, true), Ok(cut));
+            assert!(part[..] == want[..cut]);
         }
     }
 }

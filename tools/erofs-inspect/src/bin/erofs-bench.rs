@@ -64,6 +64,15 @@ fn lz4(path: &Path) {
     let pcs = pclusters(&img);
     let total: usize = pcs.iter().map(|p| p.1).sum();
     let mut out = vec![0u8; 12 << 20];
+    let mut theirs = vec![0u8; 12 << 20];
+    // Both decoders must agree before their speed means anything.
+    for (s, n, partial) in &pcs {
+        let ours = erofs_format::lz4::decompress(s, &mut out[..*n], *partial).expect("our decoder failed on a valid pcluster");
+        // SAFETY: buffers of the sizes given.
+        let r = unsafe { LZ4_decompress_safe_partial(s.as_ptr(), theirs.as_mut_ptr(), s.len() as i32, *n as i32, *n as i32) };
+        assert_eq!((ours, r as usize), (*n, *n), "decoded lengths differ");
+        assert!(out[..*n] == theirs[..*n], "decoded bytes differ");
+    }
     let mut best = [f64::MAX; 2];
     for _round in 0..5 {
         let t = Instant::now();
