@@ -4,58 +4,31 @@
 //! inodes to the image and filling page-cache folios.
 
 use crate::format::data::{map_blocks, map_dev, Mapping};
-use crate::format::inode::Inode as DiskInode;
-use crate::format::{self, read_exact, Source};
+use crate::format::zdata::read_file;
+use crate::format::{self, Source};
+use crate::inode::ErofsInode;
 use crate::super_::{fs_error, Erofs, ErofsSb};
-use crate::vfs::{self, FiemapExtent, FiemapKind, Inode, IoMapping, LockedFolio};
-use crate::zdata::ZError;
+use crate::vfs::{self, FiemapExtent, FiemapKind, Inode, IoMapping, LockedFolio, Readahead};
+use crate::zdata::ZReader;
 use kernel::prelude::*;
+
+/// A reader of file data for `inode`, with its cached map header.
+fn reader<'a>(sbi: &'a ErofsSb, inode: &ErofsInode) -> ZReader<'a> {
+    ZReader::new(sbi, inode.zinfo.map(|zi| (inode.nid, zi)))
+}
 
 /// Copies file bytes `[la, la + buf.len())` of any inode, logging and
 /// converting errors for the VFS.
-pub(crate) fn read_any(sb_id: &CStr, sbi: &ErofsSb, di: &DiskInode, la: u64, buf: &mut [u8]) -> Result {
-    let r = if di.is_compressed() {
-        match crate::zdata::read(sbi, di, la, buf) {
-            Ok(()) => Ok(()),
-            Err(ZError::Kernel(e)) => return Err(e),
-            Err(ZError::Format(e)) => Err(e),
-        }
-    } else {
-        read_range(sbi, di, la, buf)
-    };
-    r.map_err(|e| fs_error(sb_id, format_args!("read nid {} @ {}", di.nid, la), e))
-}
-
-/// Copies file bytes `[la, la + buf.len())` of an uncompressed inode.
-pub(crate) fn read_range(sbi: &ErofsSb, di: &DiskInode, la: u64, buf: &mut [u8]) -> format::Result<()> {
-    let blksz = sbi.disk.block_size();
-    let mut done = 0usize;
-    while done < buf.len() {
-        let pos = la + done as u64;
-        let ext = map_blocks(&sbi.src, &sbi.disk, di, pos)?;
-        let n = (ext.len.min((buf.len() - done) as u64)) as usize;
-        if n == 0 {
-            return Err(format::Error::BadSize);
-        }
-        let out = buf.get_mut(done..done + n).ok_or(format::Error::BadSize)?;
-        match ext.map {
-            Mapping::Hole => out.fill(0),
-            Mapping::Inline { pa } => read_exact(&sbi.src, 0, pa, blksz, out)?,
-            Mapping::Mapped { device_id, pa } => {
-                let (dev, off) = map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa)?;
-                read_exact(&sbi.src, dev, off, blksz, out)?
-            }
-        }
-        done += n;
-    }
-    Ok(())
+pub(crate) fn read_any(sb_id: &CStr, sbi: &ErofsSb, inode: &ErofsInode, la: u64, buf: &mut [u8]) -> Result {
+    read_file(&mut reader(sbi, inode), inode, la, buf)
+        .map_err(|e| fs_error(sb_id, format_args!("read nid {} @ {}", inode.nid, la), e))
 }
 
 /// Calls `f` with the valid bytes of data block `index` of an
 /// uncompressed inode, straight from the image's page cache.
 pub(crate) fn with_block<R>(
     sbi: &ErofsSb,
-    di: &DiskInode,
+    di: &ErofsInode,
     index: u64,
     f: impl FnOnce(&[u8]) -> format::Result<R>,
 ) -> format::Result<R> {
@@ -67,12 +40,8 @@ pub(crate) fn with_block<R>(
     let len = bsz.min(di.size - start);
     if di.is_compressed() {
         // Compressed directories: decode the block into a buffer.
-        let mut buf = KVec::from_elem(0u8, len as usize, GFP_KERNEL).map_err(|_| format::Error::Io)?;
-        match crate::zdata::read(sbi, di, start, &mut buf) {
-            Ok(()) => {}
-            Err(ZError::Format(e)) => return Err(e),
-            Err(ZError::Kernel(_)) => return Err(format::Error::Io),
-        }
+        let mut buf = KVec::from_elem(0u8, len as usize, GFP_KERNEL).map_err(|_| format::Error::NoMemory)?;
+        read_file(&mut reader(sbi, di), di, start, &mut buf)?;
         return f(&buf);
     }
     let ext = map_blocks(&sbi.src, &sbi.disk, di, start)?;
@@ -92,7 +61,29 @@ pub(crate) fn with_block<R>(
 pub(crate) fn read_folio(inode: &Inode<Erofs>, folio: &mut LockedFolio) -> Result {
     let sb = inode.super_block();
     let sbi = sb.data()?;
+    fill_folio(sb.id(), inode.data(), &mut reader(sbi, inode.data()), folio)
+}
+
+/// Fills the folios of a readahead request in order with one reader, so
+/// that a decoded extent serves every folio it covers.
+pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
+    let sb = inode.super_block();
+    let Ok(sbi) = sb.data() else { return };
     let di = inode.data();
+    let mut r = reader(sbi, di);
+    while let Some(mut folio) = ra.next_folio() {
+        let ok = fill_folio(sb.id(), di, &mut r, &mut folio).is_ok();
+        folio.end(ok);
+        if !ok {
+            // The rest is left to read_folio, which reports the error to
+            // whoever needs the data.
+            break;
+        }
+    }
+}
+
+/// Fills one folio page by page, zeroing what lies past EOF.
+fn fill_folio(sb_id: &CStr, di: &ErofsInode, r: &mut ZReader<'_>, folio: &mut LockedFolio) -> Result {
     let pos = folio.pos();
     let page = vfs::PAGE_SIZE;
     let mut off = 0;
@@ -101,7 +92,8 @@ pub(crate) fn read_folio(inode: &Inode<Erofs>, folio: &mut LockedFolio) -> Resul
         let valid = if start >= di.size { 0 } else { (di.size - start).min(page as u64) as usize };
         folio.with_page(off, |buf| -> Result {
             let (data, tail) = buf.split_at_mut(valid);
-            read_any(sb.id(), sbi, di, start, data)?;
+            read_file(r, di, start, data)
+                .map_err(|e| fs_error(sb_id, format_args!("read nid {} @ {}", di.nid, start), e))?;
             tail.fill(0);
             Ok(())
         })?;
@@ -125,7 +117,7 @@ pub(crate) fn fiemap_extent(inode: &Inode<Erofs>, pos: u64, len: u64) -> Result<
     }
     let err = |e| fs_error(sb.id(), format_args!("fiemap nid {} @ {}", di.nid, pos), e);
     if di.is_compressed() {
-        let zi = ZInfo::read(&sbi.src, &sbi.disk, di).map_err(err)?;
+        let zi = di.zinfo.unwrap_or_else(|| ZInfo::read(&sbi.src, &sbi.disk, di)).map_err(err)?;
         let ext = zmap::map(&sbi.src, &sbi.disk, di, &zi, pos, true).map_err(err)?;
         let phys = match ext.kind {
             ZKind::Fragment { .. } => 0,

@@ -3,7 +3,7 @@
 //! Directory iteration (fs/erofs/dir.c).
 
 use crate::format::dir::{iterate, DirBlocks};
-use crate::format::inode::Inode as DiskInode;
+use crate::inode::ErofsInode;
 use crate::format;
 use crate::super_::{fs_error, Erofs, ErofsSb};
 use crate::vfs::{DirEmitter, Inode};
@@ -13,7 +13,7 @@ use kernel::prelude::*;
 /// image's page cache.
 pub(crate) struct DirData<'a> {
     pub(crate) sbi: &'a ErofsSb,
-    pub(crate) di: &'a DiskInode,
+    pub(crate) di: &'a ErofsInode,
 }
 
 impl DirBlocks for DirData<'_> {

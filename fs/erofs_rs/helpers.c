@@ -124,6 +124,21 @@ struct inode *erofs_rs_folio_inode(struct folio *folio)
 	return folio->mapping->host;
 }
 
+unsigned int erofs_rs_num_possible_cpus(void)
+{
+	return num_possible_cpus();
+}
+
+struct inode *erofs_rs_readahead_inode(struct readahead_control *rac)
+{
+	return rac->mapping->host;
+}
+
+struct folio *erofs_rs_readahead_folio(struct readahead_control *rac)
+{
+	return readahead_folio(rac);
+}
+
 bool erofs_rs_is_err(const void *ptr)
 {
 	return IS_ERR(ptr);

@@ -4,11 +4,30 @@
 //! inode's attributes, and its type picks its operations.
 
 use crate::format::inode::{FileType, Inode as DiskInode};
+use crate::format::zmap::ZInfo;
+use crate::format;
 use crate::super_::{fs_error, Erofs};
 use crate::vfs::{InodeKind, InodeParams, IoPath, SuperBlock};
 use kernel::prelude::*;
 
-pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParams, DiskInode)> {
+/// What our inodes keep besides the VFS inode: the on-disk inode and, for
+/// compressed ones, the map header, read once when the inode is loaded
+/// (z_erofs_fill_inode_lazy reads it on the first map instead). A bad
+/// header is kept as the error that reads of the inode then return, so
+/// `stat` still works on it as with the C driver.
+pub(crate) struct ErofsInode {
+    pub(crate) disk: DiskInode,
+    pub(crate) zinfo: Option<format::Result<ZInfo>>,
+}
+
+impl core::ops::Deref for ErofsInode {
+    type Target = DiskInode;
+    fn deref(&self) -> &DiskInode {
+        &self.disk
+    }
+}
+
+pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParams, ErofsInode)> {
     let sbi = sb.data()?;
     let disk = &sbi.disk;
     let di = DiskInode::read(&sbi.src, disk, nid).map_err(|e| fs_error(sb.id(), format_args!("nid {}", nid), e))?;
@@ -45,7 +64,8 @@ pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParam
         rdev_minor: di.rdev_minor,
         kind,
     };
-    Ok((params, di))
+    let zinfo = (di.is_compressed() && di.size > 0).then(|| ZInfo::read(&sbi.src, disk, &di));
+    Ok((params, ErofsInode { disk: di, zinfo }))
 }
 
 /// STATX_ATTR_COMPRESSED and STATX_ATTR_IMMUTABLE, as erofs_getattr sets

@@ -9,9 +9,8 @@ use crate::format::{self, super_block::SuperBlock as DiskSuper};
 use crate::vfs::{self, DirEmitter, FileSystem, FsContext, Inode, InodeParams, LockedFolio, MetaSource, SeqFile, StatFs, SuperBlock};
 use crate::vfs::{FiemapExtent, NameSink};
 use crate::{data, dir, inode, namei, xattr};
-use crate::zdata::{KernelDecoders, ZCache};
+use crate::zdata::ZState;
 use kernel::c_str;
-use kernel::sync::{new_mutex, Mutex};
 use kernel::prelude::*;
 
 /// The `erofs_rs` filesystem type.
@@ -65,10 +64,9 @@ pub(crate) struct ErofsSb {
     pub(crate) total_blocks: u64,
     /// Long xattr name prefixes (empty until read at the end of mount).
     pub(crate) prefixes: KVec<crate::format::xattr::LongPrefix>,
-    /// Recently decoded compressed extents.
-    pub(crate) zcache: Pin<KBox<Mutex<ZCache>>>,
-    /// DEFLATE, LZMA and Zstd decoders, made on first use.
-    pub(crate) decoders: Pin<KBox<Mutex<KernelDecoders>>>,
+    /// Buffers, decoded extents and decompressor workspaces of
+    /// compressed reads.
+    pub(crate) z: Pin<KBox<ZState>>,
 }
 
 /// Logs a problem with the image naming the device, and turns a format
@@ -80,6 +78,7 @@ pub(crate) fn fs_error(id: &CStr, what: core::fmt::Arguments<'_>, e: format::Err
         E::NotDir => return ENOTDIR,
         E::NoXattr => return vfs::error::enodata(),
         E::BufferTooSmall => return ERANGE,
+        E::NoMemory => return ENOMEM,
         _ => {}
     }
     pr_err!("{}: {}: {}\n", id, what, e);
@@ -112,7 +111,7 @@ impl FileSystem for Erofs {
     const MAGIC: u64 = SUPER_MAGIC_V1 as u64;
     type Options = MountOptions;
     type Data = ErofsSb;
-    type INodeData = format::inode::Inode;
+    type INodeData = inode::ErofsInode;
 
     fn parse_param(fc: &FsContext, o: &mut MountOptions, key: &[u8], value: Option<&[u8]>) -> Result {
         match key {
@@ -220,9 +219,8 @@ impl FileSystem for Erofs {
             opts.dax = DaxMode::Default;
         }
         let devices = if given != 0 { DeviceMode::Separate } else { DeviceMode::Flat };
-        let zcache = KBox::pin_init(new_mutex!(ZCache::new()), GFP_KERNEL)?;
-        let decoders = KBox::pin_init(new_mutex!(KernelDecoders::new()), GFP_KERNEL)?;
-        let mut sbi = ErofsSb { disk, src, opts, devices, total_blocks, prefixes: KVec::new(), zcache, decoders };
+        let z = KBox::pin_init(ZState::new(), GFP_KERNEL)?;
+        let mut sbi = ErofsSb { disk, src, opts, devices, total_blocks, prefixes: KVec::new(), z };
         sbi.prefixes = xattr::read_prefixes(sb, &sbi)?;
         Ok(sbi)
     }
@@ -231,7 +229,7 @@ impl FileSystem for Erofs {
         data.disk.root_nid
     }
 
-    fn read_inode(sb: &SuperBlock<Self>, ino: u64) -> Result<(InodeParams, format::inode::Inode)> {
+    fn read_inode(sb: &SuperBlock<Self>, ino: u64) -> Result<(InodeParams, inode::ErofsInode)> {
         inode::read_inode(sb, ino)
     }
 
@@ -254,6 +252,10 @@ impl FileSystem for Erofs {
 
     fn read_folio(inode: &Inode<Self>, folio: &mut LockedFolio) -> Result {
         data::read_folio(inode, folio)
+    }
+
+    fn readahead(inode: &Inode<Self>, ra: &mut vfs::Readahead) {
+        data::readahead(inode, ra)
     }
 
     fn xattr_get(inode: &Inode<Self>, index: u8, name: &[u8], buf: Option<&mut [u8]>) -> Result<usize> {

@@ -34,14 +34,7 @@ pub(crate) fn read_prefixes(sb: &SuperBlock<Erofs>, sbi: &ErofsSb) -> Result<KVe
                     if end > ino.size {
                         return Err(format::Error::BadXattr);
                     }
-                    if ino.is_compressed() {
-                        return match crate::zdata::read(sbi, ino, at, buf) {
-                            Ok(()) => Ok(()),
-                            Err(crate::zdata::ZError::Format(e)) => Err(e),
-                            Err(crate::zdata::ZError::Kernel(_)) => Err(format::Error::Io),
-                        };
-                    }
-                    crate::data::read_range(sbi, ino, at, buf)
+                    crate::format::zdata::read_file(&mut crate::zdata::ZReader::new(sbi, None), ino, at, buf)
                 }
                 None => read_exact(&sbi.src, 0, at, disk.block_size(), buf),
             },

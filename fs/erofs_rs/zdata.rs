@@ -1,31 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Compressed data (fs/erofs/zdata.c): map a logical range through the
-//! format core's zmap, read the pcluster, decode it and copy the part a
-//! read needs.
+//! Compressed data (fs/erofs/zdata.c): the extent walk of the format core
+//! (`format::zdata`) fed with decoded extents from buffers of this mount.
+//!
+//! A [`ZReader`] serves one `read_folio` or one readahead batch. It keeps
+//! the extent it decoded last, so the folios of a readahead batch that
+//! share an extent are filled from one decompression; the page locks of
+//! those folios make concurrent readers of the same range wait for it
+//! rather than decode again.
 //!
 //! Unlike the C driver, which decompresses straight into the page-cache
-//! folios a pcluster covers, this path decodes a whole extent into a
-//! buffer and keeps the last few decoded extents per mount, so a
-//! sequential reader decodes each pcluster once. That costs one copy and
-//! up to `ZCACHE_BYTES` of memory per mount; the benchmark issue measures
-//! it against the C driver.
+//! folios a pcluster covers (vmapping them, with bounce pages for the
+//! parts of an extent outside the request), the extent is decoded into a
+//! buffer of the mount and copied out. That keeps the format core free of
+//! page handling; the copy is measured by `make bench` against the C
+//! driver. Buffers come from a small per-mount pool, so steady reading
+//! allocates nothing.
 //!
 //! `cache_strategy=`: the C driver keeps compressed pages in a managed
 //! cache unless it is `disabled`. Here compressed bytes are always read
-//! through the device's page cache (reclaimable like any page cache), and
-//! the strategy decides whether decoded extents are kept: `disabled`
-//! decodes on every read, `readahead` and `readaround` keep them.
+//! through the device's page cache (reclaimable like any page cache, and
+//! read ahead 128 KiB past each pcluster), and the strategy decides what
+//! happens to the decoded extent a reader ends with: `disabled` drops it;
+//! `readahead` and `readaround` keep it among the last few (at most
+//! [`ZCACHE_BYTES`]), so the next batch or a nearby random read that
+//! starts inside it does not decode it again.
 
-use crate::format::data::map_dev;
 use crate::format::decompress::{decode_extent, Decompressor};
 use crate::format::erofs_fs::{COMPRESSION_DEFLATE, COMPRESSION_LZMA, COMPRESSION_ZSTD};
-use crate::vfs::compress::{Inflate, MicroLzma, Zstd};
 use crate::format::inode::Inode as DiskInode;
-use crate::format::zmap::{self, ZExtent, ZInfo, ZKind};
-use crate::format::{self, read_exact};
+use crate::format::zdata::{self as fz, ReadCtx};
+use crate::format::zmap::{ZExtent, ZInfo};
+use crate::format::{self, read_exact, data::DeviceMode};
 use crate::super_::{CacheStrategy, ErofsSb};
+use crate::vfs::compress::{Inflate, MicroLzma, Zstd};
+use crate::vfs::MetaSource;
 use kernel::prelude::*;
+use kernel::sync::{new_condvar, new_mutex, CondVar, Mutex};
 
 /// How far past a pcluster the device is read ahead.
 const PREFETCH_BYTES: u64 = 128 << 10;
@@ -33,29 +44,164 @@ const PREFETCH_BYTES: u64 = 128 << 10;
 /// Decoded bytes a mount keeps at most (one largest extent, 12 MiB, fits).
 const ZCACHE_BYTES: usize = 16 << 20;
 
-/// Decoded extents kept for reuse: (nid, logical start, data).
-pub(crate) struct ZCache {
-    slots: [Option<(u64, u64, KVVec<u8>)>; 4],
-    next: usize,
+/// Free buffers a mount keeps for reuse, and the largest it keeps: larger
+/// ones (extents of big pclusters) are freed after use.
+const FREE_BUFFERS: usize = 8;
+const FREE_BUFFER_MAX: usize = 1 << 20;
+
+/// Decoded extents kept in the cache (see the module comment).
+const CACHED_EXTENTS: usize = 4;
+
+/// A decoded extent of inode `nid`: bytes `[la, la + len)` of the file in
+/// `buf[..len]`.
+struct Decoded {
+    nid: u64,
+    la: u64,
+    len: usize,
+    buf: KVVec<u8>,
 }
 
-impl ZCache {
-    pub(crate) fn new() -> Self {
-        Self { slots: [None, None, None, None], next: 0 }
+/// Decoded extents kept after their reader ended, and free buffers.
+struct Buffers {
+    cached: [Option<Decoded>; CACHED_EXTENTS],
+    next: usize,
+    free: [Option<KVVec<u8>>; FREE_BUFFERS],
+}
+
+impl Buffers {
+    /// Takes the cached extent of `nid` starting at `la`, if any.
+    fn take_cached(&mut self, nid: u64, la: u64, len: usize) -> Option<Decoded> {
+        let slot = self.cached.iter_mut().find(|d| matches!(d, Some(d) if d.nid == nid && d.la == la && d.len == len))?;
+        slot.take()
+    }
+
+    /// A buffer of at least `len` bytes: a free one or a new one.
+    fn take_free(&mut self, len: usize) -> Option<KVVec<u8>> {
+        self.free.iter_mut().find(|b| matches!(b, Some(b) if b.len() >= len))?.take()
+    }
+
+    fn give_back(&mut self, buf: KVVec<u8>) {
+        // With no free slot, or when large, the buffer is simply freed.
+        if buf.len() <= FREE_BUFFER_MAX {
+            if let Some(slot) = self.free.iter_mut().find(|b| b.is_none()) {
+                *slot = Some(buf);
+            }
+        }
+    }
+
+    fn keep(&mut self, d: Decoded) {
+        let n = self.cached.len();
+        let slot = self.next % n;
+        if let Some(old) = self.cached[slot].take() {
+            self.give_back(old.buf);
+        }
+        // Evict the oldest entries until the new one fits the budget.
+        let mut i = 1;
+        while self.cached.iter().flatten().map(|e| e.len).sum::<usize>() + d.len > ZCACHE_BYTES && i < n {
+            if let Some(old) = self.cached[(slot + i) % n].take() {
+                self.give_back(old.buf);
+            }
+            i += 1;
+        }
+        self.cached[slot] = Some(d);
+        self.next = slot + 1;
     }
 }
 
-/// Decoders of the kernel's libraries, made on first use and reused for
-/// the life of the mount; each is locked while it decodes.
-pub(crate) struct KernelDecoders {
-    inflate: Option<Inflate>,
-    lzma: Option<MicroLzma>,
-    zstd: Option<Zstd>,
+/// Workspaces of one kernel decompressor, made on demand up to one per
+/// possible CPU and reused; readers beyond that wait for one to be given
+/// back (as the C driver's LZMA and DEFLATE stream pools do).
+#[pin_data]
+struct WorkspacePool<W> {
+    #[pin]
+    state: Mutex<PoolState<W>>,
+    #[pin]
+    returned: CondVar,
 }
 
-impl KernelDecoders {
-    pub(crate) fn new() -> Self {
-        Self { inflate: None, lzma: None, zstd: None }
+struct PoolState<W> {
+    /// One slot per workspace that may exist (`limit` of them).
+    free: KVec<Option<W>>,
+    made: usize,
+}
+
+impl<W> WorkspacePool<W> {
+    fn new(limit: usize) -> impl PinInit<Self, Error> {
+        let mut free = KVec::with_capacity(limit, GFP_KERNEL);
+        if let Ok(f) = &mut free {
+            for _ in 0..limit {
+                // Within the capacity just reserved: cannot fail.
+                let _ = f.push(None, GFP_KERNEL);
+            }
+        }
+        try_pin_init!(Self {
+            state <- new_mutex!(PoolState { free: free?, made: 0 }),
+            returned <- new_condvar!(),
+        })
+    }
+
+    /// Runs `f` with a workspace, made by `make` if none is free and the
+    /// limit allows.
+    fn with<R>(&self, make: impl FnOnce() -> Result<W>, f: impl FnOnce(&mut W) -> R) -> Result<R> {
+        let mut w = self.take(make)?;
+        let r = f(&mut w);
+        let mut st = self.state.lock();
+        // At most `limit` workspaces exist, so a slot is free.
+        if let Some(slot) = st.free.iter_mut().find(|x| x.is_none()) {
+            *slot = Some(w);
+        }
+        drop(st);
+        self.returned.notify_one();
+        Ok(r)
+    }
+
+    fn take(&self, make: impl FnOnce() -> Result<W>) -> Result<W> {
+        let mut st = self.state.lock();
+        loop {
+            if let Some(w) = st.free.iter_mut().find_map(Option::take) {
+                return Ok(w);
+            }
+            if st.made < st.free.len() {
+                st.made += 1;
+                drop(st);
+                let w = make();
+                if w.is_err() {
+                    self.state.lock().made -= 1;
+                    self.returned.notify_one();
+                }
+                return w;
+            }
+            self.returned.wait(&mut st);
+        }
+    }
+}
+
+/// Per-mount state of compressed reads.
+#[pin_data]
+pub(crate) struct ZState {
+    #[pin]
+    buffers: Mutex<Buffers>,
+    #[pin]
+    inflate: WorkspacePool<Inflate>,
+    #[pin]
+    lzma: WorkspacePool<MicroLzma>,
+    #[pin]
+    zstd: WorkspacePool<Zstd>,
+}
+
+impl ZState {
+    pub(crate) fn new() -> impl PinInit<Self, Error> {
+        let cpus = crate::vfs::possible_cpus().max(1);
+        try_pin_init!(Self {
+            buffers <- new_mutex!(Buffers {
+                cached: [const { None }; CACHED_EXTENTS],
+                next: 0,
+                free: [const { None }; FREE_BUFFERS],
+            }),
+            inflate <- WorkspacePool::new(cpus),
+            lzma <- WorkspacePool::new(cpus),
+            zstd <- WorkspacePool::new(cpus),
+        })
     }
 }
 
@@ -66,146 +212,143 @@ struct KernelDecompressor<'a> {
 
 impl Decompressor for KernelDecompressor<'_> {
     fn decompress(&mut self, algorithm: u8, input: &[u8], out: &mut [u8], partial: bool) -> format::Result<()> {
-        let cfg = &self.sbi.disk.compression;
-        let mut d = self.sbi.decoders.lock();
+        let z = &self.sbi.z;
+        let dict = self.sbi.disk.compression.lzma_dict_size;
         let r = match algorithm {
-            COMPRESSION_DEFLATE => {
-                if d.inflate.is_none() {
-                    d.inflate = Some(Inflate::new().map_err(|_| format::Error::Io)?);
-                }
-                d.inflate.as_mut().map(|x| x.decode(input, out, partial))
-            }
-            COMPRESSION_LZMA => {
-                if d.lzma.is_none() {
-                    d.lzma = Some(MicroLzma::new(cfg.lzma_dict_size).map_err(|_| format::Error::Io)?);
-                }
-                d.lzma.as_mut().map(|x| x.decode(input, out, partial))
-            }
-            COMPRESSION_ZSTD => {
-                if d.zstd.is_none() {
-                    // EROFS caps Zstd windows at 1 MiB (the superblock
-                    // check refuses more); one workspace fits them all.
-                    d.zstd = Some(Zstd::new(1 << 20).map_err(|_| format::Error::Io)?);
-                }
-                d.zstd.as_mut().map(|x| x.decode(input, out, partial))
-            }
+            COMPRESSION_DEFLATE => z.inflate.with(Inflate::new, |d| d.decode(input, out, partial)),
+            COMPRESSION_LZMA => z.lzma.with(|| MicroLzma::new(dict), |d| d.decode(input, out, partial)),
+            // EROFS caps Zstd windows at 1 MiB (the superblock check
+            // refuses more); one workspace size fits them all.
+            COMPRESSION_ZSTD => z.zstd.with(|| Zstd::new(1 << 20), |d| d.decode(input, out, partial)),
             a => return Err(format::Error::UnsupportedAlgorithm(a)),
         };
         match r {
-            Some(Ok(())) => Ok(()),
-            _ => Err(format::Error::BadCompressedData),
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(format::Error::BadCompressedData),
+            Err(_) => Err(format::Error::NoMemory),
         }
     }
 }
 
-/// Nesting of fragment reads (the packed inode holding fragments could
-/// itself point at fragments in a corrupt image).
-const MAX_FRAGMENT_DEPTH: u32 = 2;
-
-/// Why a compressed read failed: the image, or the kernel (memory).
-pub(crate) enum ZError {
-    Format(format::Error),
-    Kernel(Error),
+/// Reads of one `read_folio` or readahead batch (see the module comment).
+pub(crate) struct ZReader<'a> {
+    sbi: &'a ErofsSb,
+    /// The map header of the inode being read, read when it was loaded.
+    zinfo: Option<(u64, format::Result<ZInfo>)>,
+    last: Option<Decoded>,
 }
 
-impl From<format::Error> for ZError {
-    fn from(e: format::Error) -> Self {
-        ZError::Format(e)
+impl<'a> ZReader<'a> {
+    pub(crate) fn new(sbi: &'a ErofsSb, inode_zinfo: Option<(u64, format::Result<ZInfo>)>) -> Self {
+        Self { sbi, zinfo: inode_zinfo, last: None }
     }
-}
 
-/// Copies bytes `[la, la + buf.len())` of a compressed inode.
-pub(crate) fn read(sbi: &ErofsSb, di: &DiskInode, la: u64, buf: &mut [u8]) -> core::result::Result<(), ZError> {
-    read_at_depth(sbi, di, la, buf, 0)
-}
-
-fn read_at_depth(sbi: &ErofsSb, di: &DiskInode, la: u64, buf: &mut [u8], depth: u32) -> core::result::Result<(), ZError> {
-    let end = la.checked_add(buf.len() as u64).ok_or(format::Error::OutOfRange)?;
-    if end > di.size {
-        return Err(format::Error::OutOfRange.into());
-    }
-    if buf.is_empty() {
-        return Ok(());
-    }
-    let zi = ZInfo::read(&sbi.src, &sbi.disk, di)?;
-    let mut pos = la;
-    while pos < end {
-        let ext = zmap::map(&sbi.src, &sbi.disk, di, &zi, pos, true)?;
-        let ext_end = ext.la.checked_add(ext.llen).ok_or(format::Error::BadCompressedLayout)?;
-        if ext.la > pos || ext_end <= pos {
-            return Err(format::Error::BadCompressedLayout.into());
+    /// A buffer of at least `len` bytes, reusing `spare` when it is large
+    /// enough.
+    fn buffer(&self, len: usize, spare: Option<KVVec<u8>>) -> format::Result<KVVec<u8>> {
+        if let Some(b) = spare {
+            if b.len() >= len {
+                return Ok(b);
+            }
+            self.sbi.z.buffers.lock().give_back(b);
         }
-        let n = (ext_end.min(end) - pos) as usize;
-        let at = (pos - la) as usize;
-        let out = buf.get_mut(at..at + n).ok_or(format::Error::BadCompressedLayout)?;
-        if let ZKind::Fragment { offset } = ext.kind {
-            if depth >= MAX_FRAGMENT_DEPTH {
-                return Err(format::Error::BadCompressedLayout.into());
+        if let Some(b) = self.sbi.z.buffers.lock().take_free(len) {
+            return Ok(b);
+        }
+        // New buffers are made at least a page long, so that buffers
+        // of small extents serve each other.
+        KVVec::from_elem(0u8, len.max(4096), GFP_KERNEL).map_err(|_| format::Error::NoMemory)
+    }
+
+    fn decode(&mut self, nid: u64, ext: &ZExtent) -> format::Result<Decoded> {
+        let sbi = self.sbi;
+        let len = usize::try_from(ext.llen).map_err(|_| format::Error::BadCompressedLayout)?;
+        let plen = usize::try_from(ext.plen).map_err(|_| format::Error::BadCompressedLayout)?;
+        let (dev, off) = fz::stored_location(&sbi.src, &sbi.disk, sbi.devices, ext)?;
+        if !ext.inline {
+            // One I/O for the whole pcluster rather than one per page, and
+            // ahead of it: the pclusters of a file are mostly laid out in
+            // order, so the next reads find their data under way.
+            sbi.src.prefetch(dev, off, ext.plen.max(PREFETCH_BYTES));
+        }
+        let mut stored = self.buffer(plen, None)?;
+        let spare = self.last.take().map(|d| d.buf);
+        let mut out = self.buffer(len, spare);
+        let r = match (&mut out, stored.get_mut(..plen)) {
+            (Ok(out), Some(stored)) => match out.get_mut(..len) {
+                Some(out) => read_exact(&sbi.src, dev, off, sbi.disk.block_size(), stored)
+                    .and_then(|()| decode_extent(&sbi.disk, ext, stored, out, &mut KernelDecompressor { sbi })),
+                None => Err(format::Error::NoMemory),
+            },
+            (Err(e), _) => Err(*e),
+            (_, None) => Err(format::Error::NoMemory),
+        };
+        let mut buffers = sbi.z.buffers.lock();
+        buffers.give_back(stored);
+        match (r, out) {
+            (Ok(()), Ok(buf)) => Ok(Decoded { nid, la: ext.la, len, buf }),
+            (Err(e), Ok(buf)) => {
+                buffers.give_back(buf);
+                Err(e)
             }
-            let nid = sbi.disk.packed_inode().ok_or(format::Error::BadCompressedLayout)?;
-            let packed = DiskInode::read(&sbi.src, &sbi.disk, nid)?;
-            let fpos = offset.checked_add(pos - ext.la).ok_or(format::Error::BadCompressedLayout)?;
-            if packed.is_compressed() {
-                read_at_depth(sbi, &packed, fpos, out, depth + 1)?;
-            } else {
-                let fend = fpos.checked_add(n as u64).ok_or(format::Error::BadCompressedLayout)?;
-                if fend > packed.size {
-                    return Err(format::Error::BadCompressedLayout.into());
-                }
-                crate::data::read_range(sbi, &packed, fpos, out)?;
+            (_, Err(e)) => Err(e),
+        }
+    }
+}
+
+impl ReadCtx for ZReader<'_> {
+    type Src = MetaSource;
+    fn src(&self) -> &MetaSource {
+        &self.sbi.src
+    }
+    fn sb(&self) -> &format::super_block::SuperBlock {
+        &self.sbi.disk
+    }
+    fn device_mode(&self) -> DeviceMode {
+        self.sbi.devices
+    }
+    fn zinfo(&self, inode: &DiskInode) -> format::Result<ZInfo> {
+        match &self.zinfo {
+            Some((nid, zi)) if *nid == inode.nid => *zi,
+            _ => ZInfo::read(&self.sbi.src, &self.sbi.disk, inode),
+        }
+    }
+    fn copy_decoded(&mut self, nid: u64, ext: &ZExtent, from: usize, out: &mut [u8]) -> format::Result<()> {
+        let len = usize::try_from(ext.llen).map_err(|_| format::Error::BadCompressedLayout)?;
+        let hit = matches!(&self.last, Some(d) if d.nid == nid && d.la == ext.la && d.len == len);
+        if !hit {
+            let cached = self.sbi.z.buffers.lock().take_cached(nid, ext.la, len);
+            let d = match cached {
+                Some(d) => d,
+                None => self.decode(nid, ext)?,
+            };
+            if let Some(old) = self.last.replace(d) {
+                self.finish(old);
             }
+        }
+        let d = self.last.as_ref().ok_or(format::Error::Io)?;
+        let src = d.buf.get(from..from + out.len()).filter(|_| from + out.len() <= d.len);
+        out.copy_from_slice(src.ok_or(format::Error::BadCompressedLayout)?);
+        Ok(())
+    }
+}
+
+impl ZReader<'_> {
+    /// Keeps or frees an extent this reader is done with.
+    fn finish(&self, d: Decoded) {
+        let mut buffers = self.sbi.z.buffers.lock();
+        if self.sbi.opts.cache_strategy == CacheStrategy::Disabled || d.len > ZCACHE_BYTES {
+            buffers.give_back(d.buf);
         } else {
-            copy_decoded(sbi, di.nid, &ext, pos - ext.la, out)?;
+            buffers.keep(d);
         }
-        pos += n as u64;
     }
-    Ok(())
 }
 
-/// Copies `out.len()` bytes from offset `from` of the decoded extent,
-/// decoding it unless a recent read left it in the cache.
-fn copy_decoded(sbi: &ErofsSb, nid: u64, ext: &ZExtent, from: u64, out: &mut [u8]) -> core::result::Result<(), ZError> {
-    let from = from as usize;
-    {
-        let cache = sbi.zcache.lock();
-        for (n, la, data) in cache.slots.iter().flatten() {
-            if *n == nid && *la == ext.la && data.len() as u64 == ext.llen {
-                let src = data.get(from..from + out.len()).ok_or(format::Error::BadCompressedLayout)?;
-                out.copy_from_slice(src);
-                return Ok(());
-            }
+impl Drop for ZReader<'_> {
+    fn drop(&mut self) {
+        if let Some(d) = self.last.take() {
+            self.finish(d);
         }
     }
-    let blksz = sbi.disk.block_size();
-    let mut stored = KVVec::from_elem(0u8, ext.plen as usize, GFP_KERNEL).map_err(|_| ZError::Kernel(ENOMEM))?;
-    if ext.inline {
-        read_exact(&sbi.src, 0, ext.pa, blksz, &mut stored)?;
-    } else {
-        let (dev, off) = map_dev(&sbi.src, &sbi.disk, sbi.devices, 0, ext.pa)?;
-        // One I/O for the whole pcluster rather than one per page, and
-        // ahead of it: the pclusters of a file are mostly laid out in
-        // order, so the next reads find their data under way.
-        sbi.src.prefetch(dev, off, ext.plen.max(PREFETCH_BYTES));
-        read_exact(&sbi.src, dev, off, blksz, &mut stored)?;
-    }
-    let mut data = KVVec::from_elem(0u8, ext.llen as usize, GFP_KERNEL).map_err(|_| ZError::Kernel(ENOMEM))?;
-    decode_extent(&sbi.disk, ext, &stored, &mut data, &mut KernelDecompressor { sbi })?;
-    let src = data.get(from..from + out.len()).ok_or(format::Error::BadCompressedLayout)?;
-    out.copy_from_slice(src);
-    if sbi.opts.cache_strategy == CacheStrategy::Disabled || data.len() > ZCACHE_BYTES {
-        return Ok(());
-    }
-    let mut cache = sbi.zcache.lock();
-    let n = cache.slots.len();
-    let slot = cache.next % n;
-    cache.slots[slot] = None;
-    // Evict the oldest entries until the new one fits the budget.
-    let mut i = 1;
-    while cache.slots.iter().flatten().map(|e| e.2.len()).sum::<usize>() + data.len() > ZCACHE_BYTES && i < n {
-        cache.slots[(slot + i) % n] = None;
-        i += 1;
-    }
-    cache.slots[slot] = Some((nid, ext.la, data));
-    cache.next = slot + 1;
-    Ok(())
 }

@@ -79,6 +79,8 @@ pub enum Error {
     BadCompressedData,
     /// The requested feature is valid but not implemented by this reader.
     Unsupported(&'static str),
+    /// The reader could not allocate memory for the request (ENOMEM).
+    NoMemory,
 }
 
 /// Result of reading an image.
@@ -98,6 +100,7 @@ impl Error {
                 | Error::UnsupportedDataLayout(_)
                 | Error::UnsupportedAlgorithm(_)
                 | Error::Unsupported(_)
+                | Error::NoMemory
                 | Error::NoXattr
                 | Error::BufferTooSmall
                 | Error::NotFound
@@ -149,6 +152,7 @@ impl fmt::Display for Error {
             Error::UnsupportedAlgorithm(a) => write!(f, "unsupported compression algorithm {a}"),
             Error::BadCompressedData => write!(f, "corrupted compressed data"),
             Error::Unsupported(what) => write!(f, "{what} is not supported"),
+            Error::NoMemory => write!(f, "out of memory"),
         }
     }
 }

@@ -9,7 +9,8 @@
 //!
 //! File names follow `fs/erofs`: `erofs_fs.rs` has the raw layouts,
 //! `super_block.rs` the superblock, `inode.rs`, `dir.rs`, `xattr.rs`,
-//! `data.rs` (uncompressed block mapping).
+//! `data.rs` (uncompressed block mapping), `zmap.rs` (compressed
+//! extent mapping), `decompress.rs` and `zdata.rs` (reading file data).
 
 pub mod crc32c;
 pub mod data;
@@ -21,6 +22,7 @@ pub mod inode;
 pub mod lz4;
 pub mod super_block;
 pub mod xattr;
+pub mod zdata;
 pub mod zmap;
 
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Locked page-cache folios being filled by `read_folio`.
+//! Locked page-cache folios being filled by `read_folio` and readahead.
 
 use crate::bindings;
 
@@ -56,5 +56,38 @@ impl LockedFolio {
         // SAFETY: ends the read of the locked folio we were given, once
         // (this consumes `self`).
         unsafe { bindings::erofs_rs_folio_end_read(self.ptr, ok) };
+    }
+}
+
+/// A readahead request: the locked folios it brought into the page cache,
+/// handed out one at a time.
+///
+/// # Invariants
+///
+/// `ptr` is the `readahead_control` passed to `->readahead`, live for the
+/// call; folios it has not handed out are unlocked by the VFS afterwards.
+pub(crate) struct Readahead {
+    ptr: *mut bindings::readahead_control,
+}
+
+impl Readahead {
+    /// # Safety
+    ///
+    /// `ptr` must be the request passed to `->readahead`, and the value
+    /// must not outlive that call.
+    pub(crate) unsafe fn from_raw(ptr: *mut bindings::readahead_control) -> Self {
+        // INVARIANT: guaranteed by the caller.
+        Self { ptr }
+    }
+
+    /// The next folio of the request, locked and not uptodate; it must be
+    /// ended with [`LockedFolio::end`].
+    pub(crate) fn next_folio(&mut self) -> Option<LockedFolio> {
+        // SAFETY: the request is live (type invariant); readahead_folio
+        // drops the reference it held, the page cache keeps its own
+        // while the folio stays locked.
+        let f = unsafe { bindings::erofs_rs_readahead_folio(self.ptr) };
+        // SAFETY: a locked folio of the request, ours to fill and end.
+        (!f.is_null()).then(|| unsafe { LockedFolio::from_raw(f) })
     }
 }

@@ -19,7 +19,7 @@ pub(crate) mod xattr;
 
 pub(crate) use dir::DirEmitter;
 pub(crate) use file::FileRef;
-pub(crate) use folio::LockedFolio;
+pub(crate) use folio::{LockedFolio, Readahead};
 pub(crate) use fs_context::FsContext;
 pub(crate) use inode::{Inode, InodeKind, InodeParams, IoPath};
 pub(crate) use iomap::IoMapping;
@@ -30,3 +30,9 @@ pub(crate) use xattr::NameSink;
 
 /// The page size of the running kernel.
 pub(crate) const PAGE_SIZE: usize = crate::bindings::PAGE_SIZE;
+
+/// How many CPUs the machine may bring online: the bound of per-CPU pools.
+pub(crate) fn possible_cpus() -> usize {
+    // SAFETY: reads the possible-CPU mask's weight, fixed after boot.
+    unsafe { crate::bindings::erofs_rs_num_possible_cpus() as usize }
+}

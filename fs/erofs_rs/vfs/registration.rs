@@ -6,7 +6,7 @@
 use super::fs_context::Param;
 use super::inode::{self, iget, ARefInode, Tables, INODE_CACHE};
 use super::xattr::{self as vx, Handlers};
-use super::{DirEmitter, FsContext, Inode, InodeParams, LockedFolio, NameSink, SeqFile, StatFs, SuperBlock};
+use super::{DirEmitter, FsContext, Inode, InodeParams, LockedFolio, NameSink, Readahead, SeqFile, StatFs, SuperBlock};
 use crate::bindings;
 use core::ffi::{c_int, c_uint};
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -49,6 +49,11 @@ pub(crate) trait FileSystem: Sized + 'static {
     fn read_direct(inode: &Inode<Self>, pos: u64, buf: &mut [u8]) -> Result;
     /// Fills a locked page-cache folio of `inode` with its data.
     fn read_folio(inode: &Inode<Self>, folio: &mut LockedFolio) -> Result;
+    /// Fills the folios of a readahead request (inodes set up with
+    /// `IoPath::Copy`); each folio taken from `ra` must be ended. Folios
+    /// left in `ra` are dropped from the page cache by the VFS, to be
+    /// read again by `read_folio` when needed.
+    fn readahead(inode: &Inode<Self>, ra: &mut Readahead);
     /// The value of xattr (`index`, `name`): its size, copied into `buf`
     /// when given. `ENODATA` when absent, `ERANGE` when `buf` is short.
     fn xattr_get(inode: &Inode<Self>, index: u8, name: &[u8], buf: Option<&mut [u8]>) -> Result<usize>;
@@ -250,6 +255,7 @@ impl<T: FileSystem> Ops<T> {
     };
     const AOPS: bindings::address_space_operations = bindings::address_space_operations {
         read_folio: Some(read_folio::<T>),
+        readahead: Some(readahead::<T>),
         // SAFETY: as above.
         ..unsafe { core::mem::zeroed() }
     };
@@ -257,6 +263,7 @@ impl<T: FileSystem> Ops<T> {
     /// the reads themselves go through `read_iter`.
     const DIO_AOPS: bindings::address_space_operations = bindings::address_space_operations {
         read_folio: Some(read_folio::<T>),
+        readahead: Some(readahead::<T>),
         direct_IO: Some(bindings::noop_direct_IO),
         // SAFETY: as above.
         ..unsafe { core::mem::zeroed() }
@@ -534,6 +541,13 @@ unsafe extern "C" fn read_folio<T: FileSystem>(_file: *mut bindings::file, folio
     let r = T::read_folio(inode, &mut f);
     f.end(r.is_ok());
     ret(r)
+}
+
+unsafe extern "C" fn readahead<T: FileSystem>(rac: *mut bindings::readahead_control) {
+    // SAFETY: a readahead request for one of our inodes, live for this
+    // call, which `ra` does not outlive.
+    let (inode, mut ra) = unsafe { (Inode::<T>::from_raw(bindings::erofs_rs_readahead_inode(rac)), Readahead::from_raw(rac)) };
+    T::readahead(inode, &mut ra);
 }
 
 unsafe extern "C" fn getattr<T: FileSystem>(

@@ -2,9 +2,10 @@
 //! the long xattr prefixes, and file data reads on top of the format core.
 
 use crate::decomp::HostDecompressor;
-use erofs_format::data::{self, DeviceMode, Mapping};
+use erofs_format::data::DeviceMode;
 use erofs_format::decompress::decode_extent;
-use erofs_format::zmap::{self, ZInfo, ZKind};
+use erofs_format::zdata;
+use erofs_format::zmap::ZExtent;
 use std::cell::RefCell;
 use erofs_format::dir::{self, DirBlocks};
 use erofs_format::inode::Inode;
@@ -59,9 +60,38 @@ pub struct Image {
     zcache: RefCell<Option<(u64, u64, Vec<u8>)>>,
 }
 
-/// Fragments live in the packed inode, which could (in a corrupt image)
-/// point at fragments again: bound the nesting.
-const MAX_FRAGMENT_DEPTH: u32 = 2;
+/// File reads through the format core, decoding with the host's
+/// decompressors and keeping the last decoded extent.
+struct HostRead<'a>(&'a Image);
+
+impl zdata::ReadCtx for HostRead<'_> {
+    type Src = Files;
+    fn src(&self) -> &Files {
+        &self.0.src
+    }
+    fn sb(&self) -> &SuperBlock {
+        &self.0.sb
+    }
+    fn device_mode(&self) -> DeviceMode {
+        self.0.mode
+    }
+    fn copy_decoded(&mut self, nid: u64, ext: &ZExtent, from: usize, out: &mut [u8]) -> Result<()> {
+        let img = self.0;
+        let mut cache = img.zcache.borrow_mut();
+        let hit = matches!(cache.as_ref(), Some((n, la, data)) if *n == nid && *la == ext.la && data.len() as u64 == ext.llen);
+        if !hit {
+            let (dev, off) = zdata::stored_location(&img.src, &img.sb, img.mode, ext)?;
+            let mut stored = vec![0u8; ext.plen as usize];
+            erofs_format::read_exact(&img.src, dev, off, img.sb.block_size(), &mut stored)?;
+            let mut data = vec![0u8; ext.llen as usize];
+            decode_extent(&img.sb, ext, &stored, &mut data, &mut *img.dec.borrow_mut())?;
+            *cache = Some((nid, ext.la, data));
+        }
+        let data = &cache.as_ref().ok_or(Error::Io)?.2;
+        out.copy_from_slice(data.get(from..from + out.len()).ok_or(Error::BadCompressedLayout)?);
+        Ok(())
+    }
+}
 
 impl Image {
     /// Opens `path` with extra devices `devices` (device-table order). No
@@ -126,93 +156,7 @@ impl Image {
     /// Reads `buf.len()` bytes of file data at `offset` (which with the
     /// length must lie within the file).
     pub fn read_data(&self, inode: &Inode, offset: u64, buf: &mut [u8]) -> Result<()> {
-        self.read_data_at_depth(inode, offset, buf, 0)
-    }
-
-    fn read_data_at_depth(&self, inode: &Inode, offset: u64, buf: &mut [u8], depth: u32) -> Result<()> {
-        let end = offset.checked_add(buf.len() as u64).ok_or(Error::OutOfRange)?;
-        if end > inode.size {
-            return Err(Error::OutOfRange);
-        }
-        if inode.is_compressed() {
-            return self.read_compressed(inode, offset, buf, depth);
-        }
-        let blksz = self.sb.block_size();
-        let mut pos = offset;
-        while pos < end {
-            let ext = data::map_blocks(&self.src, &self.sb, inode, pos)?;
-            let n = ext.len.min(end - pos) as usize;
-            if n == 0 {
-                return Err(Error::BadSize);
-            }
-            let out = &mut buf[(pos - offset) as usize..][..n];
-            match ext.map {
-                Mapping::Hole => out.fill(0),
-                Mapping::Inline { pa } => erofs_format::read_exact(&self.src, 0, pa, blksz, out)?,
-                Mapping::Mapped { device_id, pa } => {
-                    let (dev, off) = data::map_dev(&self.src, &self.sb, self.mode, device_id, pa)?;
-                    erofs_format::read_exact(&self.src, dev, off, blksz, out)?
-                }
-            }
-            pos += n as u64;
-        }
-        Ok(())
-    }
-
-    fn read_compressed(&self, inode: &Inode, offset: u64, buf: &mut [u8], depth: u32) -> Result<()> {
-        let zi = ZInfo::read(&self.src, &self.sb, inode)?;
-        let end = offset + buf.len() as u64;
-        let mut pos = offset;
-        while pos < end {
-            let ext = zmap::map(&self.src, &self.sb, inode, &zi, pos, true)?;
-            let ext_end = ext.la.checked_add(ext.llen).ok_or(Error::BadCompressedLayout)?;
-            if ext.la > pos || ext_end <= pos {
-                return Err(Error::BadCompressedLayout);
-            }
-            let n = (ext_end.min(end) - pos) as usize;
-            let out = &mut buf[(pos - offset) as usize..][..n];
-            if let ZKind::Fragment { offset: foff } = ext.kind {
-                if depth >= MAX_FRAGMENT_DEPTH {
-                    return Err(Error::BadCompressedLayout);
-                }
-                let nid = self.sb.packed_inode().ok_or(Error::BadCompressedLayout)?;
-                let packed = self.inode(nid)?;
-                let at = foff.checked_add(pos - ext.la).ok_or(Error::BadCompressedLayout)?;
-                self.read_data_at_depth(&packed, at, out, depth + 1)?;
-            } else {
-                self.with_decoded(inode.nid, &ext, |data| {
-                    let from = (pos - ext.la) as usize;
-                    out.copy_from_slice(data.get(from..from + n).ok_or(Error::BadCompressedLayout)?);
-                    Ok(())
-                })?;
-            }
-            pos += n as u64;
-        }
-        Ok(())
-    }
-
-    /// Calls `f` with the decoded data of a (non-fragment) extent, decoding
-    /// it unless it is the one decoded last.
-    fn with_decoded(&self, nid: u64, ext: &zmap::ZExtent, f: impl FnOnce(&[u8]) -> Result<()>) -> Result<()> {
-        let mut cache = self.zcache.borrow_mut();
-        if let Some((n, la, data)) = cache.as_ref() {
-            if *n == nid && *la == ext.la && data.len() as u64 == ext.llen {
-                return f(data);
-            }
-        }
-        let blksz = self.sb.block_size();
-        let mut stored = vec![0u8; ext.plen as usize];
-        if ext.inline {
-            erofs_format::read_exact(&self.src, 0, ext.pa, blksz, &mut stored)?;
-        } else {
-            let (dev, off) = data::map_dev(&self.src, &self.sb, self.mode, 0, ext.pa)?;
-            erofs_format::read_exact(&self.src, dev, off, blksz, &mut stored)?;
-        }
-        let mut out = vec![0u8; ext.llen as usize];
-        decode_extent(&self.sb, ext, &stored, &mut out, &mut *self.dec.borrow_mut())?;
-        let r = f(&out);
-        *cache = Some((nid, ext.la, out));
-        r
+        zdata::read_file(&mut HostRead(self), inode, offset, buf)
     }
 
     /// The whole content of a small file (a symlink target, say); files
