@@ -236,11 +236,13 @@ pub(crate) struct ZReader<'a> {
     /// The map header of the inode being read, read when it was loaded.
     zinfo: Option<(u64, format::Result<ZInfo>)>,
     last: Option<Decoded>,
+    /// Device and end offset of the last prefetch started.
+    prefetched: (u16, u64),
 }
 
 impl<'a> ZReader<'a> {
     pub(crate) fn new(sbi: &'a ErofsSb, inode_zinfo: Option<(u64, format::Result<ZInfo>)>) -> Self {
-        Self { sbi, zinfo: inode_zinfo, last: None }
+        Self { sbi, zinfo: inode_zinfo, last: None, prefetched: (0, 0) }
     }
 
     /// A buffer of at least `len` bytes, reusing `spare` when it is large
@@ -265,11 +267,16 @@ impl<'a> ZReader<'a> {
         let len = usize::try_from(ext.llen).map_err(|_| format::Error::BadCompressedLayout)?;
         let plen = usize::try_from(ext.plen).map_err(|_| format::Error::BadCompressedLayout)?;
         let (dev, off) = fz::stored_location(&sbi.src, &sbi.disk, sbi.devices, ext)?;
-        if !ext.inline {
+        let end = off.saturating_add(ext.plen);
+        if !ext.inline && (self.prefetched.0 != dev || end > self.prefetched.1 || off + PREFETCH_BYTES < self.prefetched.1) {
             // One I/O for the whole pcluster rather than one per page, and
             // ahead of it: the pclusters of a file are mostly laid out in
-            // order, so the next reads find their data under way.
-            sbi.src.prefetch(dev, off, ext.plen.max(PREFETCH_BYTES));
+            // order, so the next reads find their data under way. Started
+            // again only once a pcluster leaves the window (each start
+            // looks up every page of the window).
+            let len = ext.plen.max(PREFETCH_BYTES);
+            sbi.src.prefetch(dev, off, len);
+            self.prefetched = (dev, off.saturating_add(len));
         }
         let mut stored = self.buffer(plen, None)?;
         let spare = self.last.take().map(|d| d.buf);
