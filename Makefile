@@ -6,13 +6,15 @@
 #   make demo                         main job: build all, mount an image in QEMU
 #   make check                        every test (host and guest)
 #   make check-debug                  the guest tests on a KASAN/lockdep/kmemleak kernel
+#   make fuzz-kernel ITER=N SEED=S [DEBUG=1]   in-guest corrupted-image fuzzer
+#   make stress [SECS=600] [DEBUG=1]  16 readers, cache drops, mount cycles
 #
 # KDIR defaults to the cached test kernel that tools/setup builds.
 
 KDIR ?= $(shell tools/setup kdir 2>/dev/null)
 LLVM ?= 1
 
-.PHONY: all modules clean demo check check-debug host-test setup
+.PHONY: all modules clean demo check check-debug fuzz-kernel stress host-test setup
 all: modules
 
 modules:
@@ -37,3 +39,12 @@ check:
 
 check-debug:
 	tools/check-debug
+
+ITER ?= 1000
+SEED ?= 1
+fuzz-kernel:
+	tools/fuzz-kernel $(ITER) $(SEED) $(if $(DEBUG),debug)
+
+SECS ?= 600
+stress:
+	tools/stress $(SECS) $(if $(DEBUG),debug)

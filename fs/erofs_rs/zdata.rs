@@ -52,13 +52,19 @@ const FREE_BUFFER_MAX: usize = 1 << 20;
 /// Decoded extents kept in the cache (see the module comment).
 const CACHED_EXTENTS: usize = 4;
 
-/// A decoded extent of inode `nid`: bytes `[la, la + len)` of the file in
-/// `buf[..len]`.
+/// A decoded extent `ext` of inode `nid`: bytes `[ext.la, ext.la + len)`
+/// of the file in `buf[..len]`.
 struct Decoded {
     nid: u64,
-    la: u64,
+    ext: ZExtent,
     len: usize,
     buf: KVVec<u8>,
+}
+
+impl Decoded {
+    fn is(&self, nid: u64, ext: &ZExtent) -> bool {
+        self.nid == nid && self.ext == *ext
+    }
 }
 
 /// Decoded extents kept after their reader ended, and free buffers.
@@ -69,10 +75,9 @@ struct Buffers {
 }
 
 impl Buffers {
-    /// Takes the cached extent of `nid` starting at `la`, if any.
-    fn take_cached(&mut self, nid: u64, la: u64, len: usize) -> Option<Decoded> {
-        let slot = self.cached.iter_mut().find(|d| matches!(d, Some(d) if d.nid == nid && d.la == la && d.len == len))?;
-        slot.take()
+    /// Takes the cached extent `ext` of `nid`, if any.
+    fn take_cached(&mut self, nid: u64, ext: &ZExtent) -> Option<Decoded> {
+        self.cached.iter_mut().find(|d| matches!(d, Some(d) if d.is(nid, ext)))?.take()
     }
 
     /// A buffer of at least `len` bytes: a free one or a new one.
@@ -268,7 +273,7 @@ impl<'a> ZReader<'a> {
         let plen = usize::try_from(ext.plen).map_err(|_| format::Error::BadCompressedLayout)?;
         let (dev, off) = fz::stored_location(&sbi.src, &sbi.disk, sbi.devices, ext)?;
         let end = off.saturating_add(ext.plen);
-        if !ext.inline && (self.prefetched.0 != dev || end > self.prefetched.1 || off + PREFETCH_BYTES < self.prefetched.1) {
+        if !ext.inline && (self.prefetched.0 != dev || end > self.prefetched.1 || off.saturating_add(PREFETCH_BYTES) < self.prefetched.1) {
             // One I/O for the whole pcluster rather than one per page, and
             // ahead of it: the pclusters of a file are mostly laid out in
             // order, so the next reads find their data under way. Started
@@ -293,7 +298,7 @@ impl<'a> ZReader<'a> {
         let mut buffers = sbi.z.buffers.lock();
         buffers.give_back(stored);
         match (r, out) {
-            (Ok(()), Ok(buf)) => Ok(Decoded { nid, la: ext.la, len, buf }),
+            (Ok(()), Ok(buf)) => Ok(Decoded { nid, ext: *ext, len, buf }),
             (Err(e), Ok(buf)) => {
                 buffers.give_back(buf);
                 Err(e)
@@ -320,11 +325,14 @@ impl ReadCtx for ZReader<'_> {
             _ => ZInfo::read(&self.sbi.src, &self.sbi.disk, inode),
         }
     }
+    fn cached_extent(&self, nid: u64, pos: u64) -> Option<ZExtent> {
+        let d = self.last.as_ref().filter(|d| d.nid == nid)?;
+        (d.ext.la <= pos && pos - d.ext.la < d.len as u64).then_some(d.ext)
+    }
     fn copy_decoded(&mut self, nid: u64, ext: &ZExtent, from: usize, out: &mut [u8]) -> format::Result<()> {
-        let len = usize::try_from(ext.llen).map_err(|_| format::Error::BadCompressedLayout)?;
-        let hit = matches!(&self.last, Some(d) if d.nid == nid && d.la == ext.la && d.len == len);
+        let hit = matches!(&self.last, Some(d) if d.is(nid, ext));
         if !hit {
-            let cached = self.sbi.z.buffers.lock().take_cached(nid, ext.la, len);
+            let cached = self.sbi.z.buffers.lock().take_cached(nid, ext);
             let d = match cached {
                 Some(d) => d,
                 None => self.decode(nid, ext)?,

@@ -25,6 +25,11 @@ pub trait ReadCtx {
     fn zinfo(&self, inode: &Inode) -> Result<ZInfo> {
         ZInfo::read(self.src(), self.sb(), inode)
     }
+    /// The extent of inode `nid` holding byte `pos` when the reader
+    /// already has it decoded (sequential reads then skip the mapping).
+    fn cached_extent(&self, _nid: u64, _pos: u64) -> Option<ZExtent> {
+        None
+    }
     /// Copies bytes `[from, from + out.len())` of the decoded data of
     /// extent `ext` (never a fragment) of inode `nid` into `out`.
     fn copy_decoded(&mut self, nid: u64, ext: &ZExtent, from: usize, out: &mut [u8]) -> Result<()>;
@@ -50,7 +55,10 @@ fn read_at_depth<C: ReadCtx + ?Sized>(ctx: &mut C, inode: &Inode, la: u64, buf: 
     let zi = ctx.zinfo(inode)?;
     let mut pos = la;
     while pos < end {
-        let ext = zmap::map(ctx.src(), ctx.sb(), inode, &zi, pos, true)?;
+        let ext = match ctx.cached_extent(inode.nid, pos) {
+            Some(ext) => ext,
+            None => zmap::map(ctx.src(), ctx.sb(), inode, &zi, pos, true)?,
+        };
         let ext_end = ext.la.checked_add(ext.llen).ok_or(Error::BadCompressedLayout)?;
         if ext.la > pos || ext_end <= pos {
             return Err(Error::BadCompressedLayout);

@@ -56,8 +56,8 @@ pub struct Image {
     pub prefixes: Vec<LongPrefix>,
     pub mode: DeviceMode,
     dec: RefCell<HostDecompressor>,
-    /// The last decoded extent: (nid, logical start, data).
-    zcache: RefCell<Option<(u64, u64, Vec<u8>)>>,
+    /// The last decoded extent: (nid, extent, data).
+    zcache: RefCell<Option<(u64, ZExtent, Vec<u8>)>>,
 }
 
 /// File reads through the format core, decoding with the host's
@@ -75,17 +75,22 @@ impl zdata::ReadCtx for HostRead<'_> {
     fn device_mode(&self) -> DeviceMode {
         self.0.mode
     }
+    fn cached_extent(&self, nid: u64, pos: u64) -> Option<ZExtent> {
+        let cache = self.0.zcache.borrow();
+        let (_, ext, _) = cache.as_ref().filter(|c| c.0 == nid)?;
+        (ext.la <= pos && pos - ext.la < ext.llen).then_some(*ext)
+    }
     fn copy_decoded(&mut self, nid: u64, ext: &ZExtent, from: usize, out: &mut [u8]) -> Result<()> {
         let img = self.0;
         let mut cache = img.zcache.borrow_mut();
-        let hit = matches!(cache.as_ref(), Some((n, la, data)) if *n == nid && *la == ext.la && data.len() as u64 == ext.llen);
+        let hit = matches!(cache.as_ref(), Some((n, e, _)) if *n == nid && e == ext);
         if !hit {
             let (dev, off) = zdata::stored_location(&img.src, &img.sb, img.mode, ext)?;
             let mut stored = vec![0u8; ext.plen as usize];
             erofs_format::read_exact(&img.src, dev, off, img.sb.block_size(), &mut stored)?;
             let mut data = vec![0u8; ext.llen as usize];
             decode_extent(&img.sb, ext, &stored, &mut data, &mut *img.dec.borrow_mut())?;
-            *cache = Some((nid, ext.la, data));
+            *cache = Some((nid, *ext, data));
         }
         let data = &cache.as_ref().ok_or(Error::Io)?.2;
         out.copy_from_slice(data.get(from..from + out.len()).ok_or(Error::BadCompressedLayout)?);
