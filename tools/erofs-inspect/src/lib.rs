@@ -2,6 +2,7 @@
 //! file data reads, directory walks. Used by the `erofs-inspect` binary
 //! and by the mutation tests.
 
+pub mod bench;
 pub mod decomp;
 pub mod image;
 pub mod mutate;

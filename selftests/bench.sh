@@ -1,0 +1,107 @@
+#!/bin/sh
+# Guest half of `make bench` (tools/bench), not a test. For every image
+# and workload it runs each driver in turn (C erofs, erofs_rs, C erofs,
+# erofs_rs, ...; squashfs and ext4 images with their own driver), REPS
+# times, on a fresh mount: cold runs drop the caches first, warm runs
+# repeat the workload right after a first pass. Prints one line per run:
+#   R IMAGE WORKLOAD DRIVER REP NANOSECONDS UNITS
+# and memory lines:
+#   M IMAGE DRIVER slab_per_inode BYTES | M IMAGE DRIVER cached_after_read BYTES
+#
+#   bench.sh REPS
+. /selftests/lib.sh
+reps=$1
+for m in erofs erofs_rs squashfs ext4; do modprobe $m; done
+mkdir -p /mnt/b
+echo "S kernel $(uname -r)"
+echo "S cpu $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "S mem_kib $(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)"
+
+drivers() { # image -> drivers that read it
+	case "$1" in
+	erofs-* | big-*) echo "erofs erofs_rs" ;;
+	sq-*) echo squashfs ;;
+	ext4) echo ext4 ;;
+	esac
+}
+
+mnt() { # driver dev
+	case "$1" in
+	ext4) mount -t ext4 -o ro,noload "$2" /mnt/b ;;
+	*) mount -t "$1" -o ro "$2" /mnt/b ;;
+	esac
+}
+
+run() { # image workload cold|warm command...
+	img=$1 wl=$2 mode=$3
+	shift 3
+	dev=$(disk_of "$img")
+	for rep in $(seq 1 "$reps"); do
+		for drv in $(drivers "$img"); do
+			mnt "$drv" "$dev"
+			if [ "$mode" = cold ]; then
+				sync
+				echo 3 >/proc/sys/vm/drop_caches
+			else
+				"$@" >/dev/null
+			fi
+			r=$("$@") || { echo "E $img $wl $drv failed"; umount /mnt/b; continue; }
+			echo "R $img $wl $drv $rep $r"
+			umount /mnt/b
+		done
+	done
+}
+
+mountcycles() { # image
+	dev=$(disk_of "$1")
+	for rep in $(seq 1 "$reps"); do
+		for drv in $(drivers "$1"); do
+			echo 3 >/proc/sys/vm/drop_caches
+			opts=$drv
+			r=$(erofs-workload mountcycle "$opts" "$dev" /mnt/b 20) || { echo "E $1 mount $drv failed"; continue; }
+			echo "R $1 mount+umount-x20 $drv $rep $r"
+		done
+	done
+}
+
+meminfo() { # field -> bytes
+	echo $(($(sed -n "s/^$1: *\([0-9]*\).*/\1/p" /proc/meminfo) * 1024))
+}
+
+memory() { # image
+	dev=$(disk_of "$1")
+	for drv in $(drivers "$1"); do
+		mnt "$drv" "$dev"
+		sync
+		echo 3 >/proc/sys/vm/drop_caches
+		s0=$(meminfo Slab)
+		n=$(erofs-workload walk /mnt/b/usr | cut -d' ' -f2)
+		s1=$(meminfo Slab)
+		echo "M $1 $drv slab_per_inode $(((s1 - s0) / n))"
+		echo 3 >/proc/sys/vm/drop_caches
+		c0=$(meminfo Cached)
+		erofs-workload seqread /mnt/b/big 131072 >/dev/null
+		c1=$(meminfo Cached)
+		echo "M $1 $drv cached_after_read $((c1 - c0))"
+		umount /mnt/b
+	done
+}
+
+for img in erofs-plain erofs-lz4hc-64k erofs-lz4hc-4k sq-plain sq-lz4 ext4; do
+	run $img seq-4k cold erofs-workload seqread /mnt/b/big 4096
+	run $img seq-128k cold erofs-workload seqread /mnt/b/big 131072
+	run $img seq-128k-warm warm erofs-workload seqread /mnt/b/big 131072
+	run $img rand-4k cold erofs-workload randread /mnt/b/big 4096 2000 42
+	run $img walk-stat cold erofs-workload walk /mnt/b/usr
+	run $img walk-stat-warm warm erofs-workload walk /mnt/b/usr
+	run $img readdir-50k cold erofs-workload readdir /mnt/b/bigdir
+	run $img lookup-2000 cold erofs-workload lookup /mnt/b/bigdir 2000 7
+	run $img cat-1000 cold erofs-workload catfiles /mnt/b /selftests/data/files.list
+	run $img cat-1000-warm warm erofs-workload catfiles /mnt/b /selftests/data/files.list
+	mountcycles $img
+	memory $img
+done
+for img in big-lzma big-deflate big-zstd; do
+	run $img seq-128k cold erofs-workload seqread /mnt/b/big 131072
+done
+echo "bench: done"
