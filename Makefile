@@ -8,13 +8,14 @@
 #   make check-debug                  the guest tests on a KASAN/lockdep/kmemleak kernel
 #   make fuzz-kernel ITER=N SEED=S [DEBUG=1]   in-guest corrupted-image fuzzer
 #   make stress [SECS=600] [DEBUG=1]  16 readers, cache drops, mount cycles
+#   make bench [REPS=5]               erofs_rs vs C erofs (squashfs, ext4 as references)
 #
 # KDIR defaults to the cached test kernel that tools/setup builds.
 
 KDIR ?= $(shell tools/setup kdir 2>/dev/null)
 LLVM ?= 1
 
-.PHONY: all modules clean demo check check-debug fuzz-kernel stress host-test setup
+.PHONY: all modules clean demo check check-debug fuzz-kernel stress bench host-test setup
 all: modules
 
 modules:
@@ -48,3 +49,7 @@ fuzz-kernel:
 SECS ?= 600
 stress:
 	tools/stress $(SECS) $(if $(DEBUG),debug)
+
+REPS ?= 5
+bench:
+	tools/bench $(REPS)
