@@ -70,7 +70,7 @@ pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
     let sb = inode.super_block();
     let Ok(sbi) = sb.data() else { return };
     let di = inode.data();
-    let mut r = reader(sbi, di);
+    let mut r = reader(sbi, di).whole_extents();
     while let Some(mut folio) = ra.next_folio() {
         let ok = fill_folio(sb.id(), di, &mut r, &mut folio).is_ok();
         folio.end(ok);

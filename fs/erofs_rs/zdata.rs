@@ -31,7 +31,7 @@ use crate::format::erofs_fs::{COMPRESSION_DEFLATE, COMPRESSION_LZMA, COMPRESSION
 use crate::format::inode::Inode as DiskInode;
 use crate::format::zdata::{self as fz, ReadCtx};
 use crate::format::zmap::{ZExtent, ZInfo};
-use crate::format::{self, read_exact, data::DeviceMode};
+use crate::format::{self, data::DeviceMode, read_exact, Source};
 use crate::super_::{CacheStrategy, ErofsSb};
 use crate::vfs::compress::{Inflate, MicroLzma, Zstd};
 use crate::vfs::MetaSource;
@@ -241,13 +241,24 @@ pub(crate) struct ZReader<'a> {
     /// The map header of the inode being read, read when it was loaded.
     zinfo: Option<(u64, format::Result<ZInfo>)>,
     last: Option<Decoded>,
+    /// Decode whole extents (readahead) rather than what a read needs.
+    whole: bool,
+    /// The buffer multi-block pclusters are read into.
+    stored: Option<KVVec<u8>>,
     /// Device and end offset of the last prefetch started.
     prefetched: (u16, u64),
 }
 
 impl<'a> ZReader<'a> {
     pub(crate) fn new(sbi: &'a ErofsSb, inode_zinfo: Option<(u64, format::Result<ZInfo>)>) -> Self {
-        Self { sbi, zinfo: inode_zinfo, last: None, prefetched: (0, 0) }
+        Self { sbi, zinfo: inode_zinfo, last: None, whole: false, stored: None, prefetched: (0, 0) }
+    }
+
+    /// A reader that decodes whole extents: readahead fills every folio of
+    /// an extent, and keeps what passes the batch's end for the next one.
+    pub(crate) fn whole_extents(mut self) -> Self {
+        self.whole = true;
+        self
     }
 
     /// A buffer of at least `len` bytes, reusing `spare` when it is large
@@ -267,9 +278,9 @@ impl<'a> ZReader<'a> {
         KVVec::from_elem(0u8, len.max(4096), GFP_KERNEL).map_err(|_| format::Error::NoMemory)
     }
 
-    fn decode(&mut self, nid: u64, ext: &ZExtent) -> format::Result<Decoded> {
+    /// Decodes the first `len` bytes of extent `ext`.
+    fn decode(&mut self, nid: u64, ext: &ZExtent, len: usize, spare: Option<KVVec<u8>>) -> format::Result<Decoded> {
         let sbi = self.sbi;
-        let len = usize::try_from(ext.llen).map_err(|_| format::Error::BadCompressedLayout)?;
         let plen = usize::try_from(ext.plen).map_err(|_| format::Error::BadCompressedLayout)?;
         let (dev, off) = fz::stored_location(&sbi.src, &sbi.disk, sbi.devices, ext)?;
         let end = off.saturating_add(ext.plen);
@@ -283,28 +294,49 @@ impl<'a> ZReader<'a> {
             sbi.src.prefetch(dev, off, len);
             self.prefetched = (dev, off.saturating_add(len));
         }
-        let mut stored = self.buffer(plen, None)?;
-        let spare = self.last.take().map(|d| d.buf);
-        let mut out = self.buffer(len, spare);
-        let r = match (&mut out, stored.get_mut(..plen)) {
-            (Ok(out), Some(stored)) => match out.get_mut(..len) {
-                Some(out) => read_exact(&sbi.src, dev, off, sbi.disk.block_size(), stored)
-                    .and_then(|()| decode_extent(&sbi.disk, ext, stored, out, &mut KernelDecompressor { sbi })),
-                None => Err(format::Error::NoMemory),
-            },
-            (Err(e), _) => Err(*e),
-            (_, None) => Err(format::Error::NoMemory),
+        let mut out = self.buffer(len, spare)?;
+        let r = match out.get_mut(..len) {
+            Some(o) => self.decode_into(ext, dev, off, plen, o),
+            None => Err(format::Error::NoMemory),
         };
-        let mut buffers = sbi.z.buffers.lock();
-        buffers.give_back(stored);
-        match (r, out) {
-            (Ok(()), Ok(buf)) => Ok(Decoded { nid, ext: *ext, len, buf }),
-            (Err(e), Ok(buf)) => {
-                buffers.give_back(buf);
+        match r {
+            Ok(()) => Ok(Decoded { nid, ext: *ext, len, buf: out }),
+            Err(e) => {
+                sbi.z.buffers.lock().give_back(out);
                 Err(e)
             }
-            (_, Err(e)) => Err(e),
         }
+    }
+
+    /// Decodes the pcluster of `ext` (`plen` bytes at `off` on `dev`)
+    /// into `out`.
+    fn decode_into(&mut self, ext: &ZExtent, dev: u16, off: u64, plen: usize, out: &mut [u8]) -> format::Result<()> {
+        let sbi = self.sbi;
+        let blksz = sbi.disk.block_size();
+        let dec = &mut KernelDecompressor { sbi };
+        if plen > 0 && off % blksz as u64 + plen as u64 <= blksz as u64 {
+            // Within one block: decode from the device's page cache
+            // rather than from a copy.
+            let stored = sbi.src.bytes(dev, off, plen)?;
+            return decode_extent(&sbi.disk, ext, &stored, out, dec);
+        }
+        // Larger pclusters are gathered into this reader's buffer, kept
+        // for the next one.
+        let mut stored = match self.stored.take() {
+            Some(b) if b.len() >= plen => b,
+            other => {
+                if let Some(b) = other {
+                    sbi.z.buffers.lock().give_back(b);
+                }
+                self.buffer(plen, None)?
+            }
+        };
+        let r = match stored.get_mut(..plen) {
+            Some(s) => read_exact(&sbi.src, dev, off, blksz, s).and_then(|()| decode_extent(&sbi.disk, ext, s, out, dec)),
+            None => Err(format::Error::NoMemory),
+        };
+        self.stored = Some(stored);
+        r
     }
 }
 
@@ -330,12 +362,30 @@ impl ReadCtx for ZReader<'_> {
         (d.ext.la <= pos && pos - d.ext.la < d.len as u64).then_some(d.ext)
     }
     fn copy_decoded(&mut self, nid: u64, ext: &ZExtent, from: usize, out: &mut [u8]) -> format::Result<()> {
-        let hit = matches!(&self.last, Some(d) if d.is(nid, ext));
-        if !hit {
+        let need = from.checked_add(out.len()).ok_or(format::Error::BadCompressedLayout)?;
+        if !matches!(&self.last, Some(d) if d.is(nid, ext) && d.len >= need) {
             let cached = self.sbi.z.buffers.lock().take_cached(nid, ext);
-            let d = match cached {
-                Some(d) => d,
-                None => self.decode(nid, ext)?,
+            let d = match cached.or_else(|| self.last.take()) {
+                Some(d) if d.is(nid, ext) && d.len >= need => d,
+                other => {
+                    // Decode again what a partial decode of this extent
+                    // left short, in its buffer.
+                    let (prev, spare) = match other {
+                        Some(d) if d.is(nid, ext) => (d.len, Some(d.buf)),
+                        Some(d) => {
+                            self.finish(d);
+                            (0, None)
+                        }
+                        None => (0, None),
+                    };
+                    // A whole extent for readahead; for single folios what
+                    // the read needs, at least twice what an earlier
+                    // partial decode gave (so a page-by-page reader does at
+                    // most twice the work of one whole decode).
+                    let llen = usize::try_from(ext.llen).map_err(|_| format::Error::BadCompressedLayout)?;
+                    let target = if self.whole { llen } else { need.max(prev.saturating_mul(2)).min(llen) };
+                    self.decode(nid, ext, target, spare)?
+                }
             };
             if let Some(old) = self.last.replace(d) {
                 self.finish(old);
@@ -364,6 +414,9 @@ impl Drop for ZReader<'_> {
     fn drop(&mut self) {
         if let Some(d) = self.last.take() {
             self.finish(d);
+        }
+        if let Some(b) = self.stored.take() {
+            self.sbi.z.buffers.lock().give_back(b);
         }
     }
 }
