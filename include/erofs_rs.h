@@ -74,6 +74,7 @@ bool erofs_rs_file_is_readable_reg(struct file *file);
 struct super_block *erofs_rs_file_sb(struct file *file);
 void erofs_rs_sb_set_blocksize_raw(struct super_block *sb, unsigned int bits);
 bool erofs_rs_sb_has_bdev(struct super_block *sb);
+bool erofs_rs_sb_is_anon(struct super_block *sb);
 size_t erofs_rs_iov_iter_count(struct iov_iter *i);
 unsigned int erofs_rs_dio_align_mask(struct inode *inode);
 bool erofs_rs_iocb_is_direct(struct kiocb *iocb);

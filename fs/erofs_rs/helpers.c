@@ -5,6 +5,7 @@
  */
 #include "../../include/erofs_rs.h"
 #include <linux/err.h>
+#include <linux/major.h>
 
 /* errorfc() is a macro around logfc() that also prefixes the fs name. */
 void erofs_rs_errorfc(struct fs_context *fc, const char *msg)
@@ -236,6 +237,18 @@ void erofs_rs_sb_set_blocksize_raw(struct super_block *sb, unsigned int bits)
 bool erofs_rs_sb_has_bdev(struct super_block *sb)
 {
 	return sb->s_bdev != NULL;
+}
+
+/*
+ * Whether the superblock's device number came from the anonymous-device
+ * IDA (get_tree_nodev: file-backed mounts), to be released by
+ * kill_anon_super. A block-device superblock whose device failed to open
+ * (setup_bdev_super) has no s_bdev yet but carries the block device's
+ * number, never of major 0: it must go through kill_block_super.
+ */
+bool erofs_rs_sb_is_anon(struct super_block *sb)
+{
+	return !sb->s_bdev && MAJOR(sb->s_dev) == UNNAMED_MAJOR;
 }
 
 size_t erofs_rs_iov_iter_count(struct iov_iter *i)

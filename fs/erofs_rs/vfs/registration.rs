@@ -460,10 +460,13 @@ unsafe extern "C" fn kill_sb<T: FileSystem>(sb: *mut bindings::super_block) {
     // SAFETY: the VFS calls `kill_sb` once. Afterwards no inode or
     // callback can use the state, so it is freed.
     unsafe {
-        if bindings::erofs_rs_sb_has_bdev(sb) {
-            bindings::kill_block_super(sb);
-        } else {
+        // Not "has s_bdev": a block mount whose device failed to open
+        // has none, and its number is not an anonymous one (found by
+        // failslab in make check-debug).
+        if bindings::erofs_rs_sb_is_anon(sb) {
             bindings::kill_anon_super(sb);
+        } else {
+            bindings::kill_block_super(sb);
         }
         let p = (*sb).s_fs_info.cast::<SbState<T>>();
         if !p.is_null() {
