@@ -20,6 +20,7 @@ for img in u-4k z-lz4hc-1m z-zstd z-fragments; do
 	(cd /mnt/rs && find . -type f | head -n 150 >/tmp/files)
 	(cd /mnt/rs && while read -r f; do md5sum "$f"; done </tmp/files) >/tmp/want
 	echo 3 >/proc/sys/vm/drop_caches
+	trap 'echo 0 >$blk/make-it-fail' EXIT
 	echo 1 >$blk/make-it-fail
 	failed=0 intact=0
 	while read -r f; do
@@ -28,7 +29,7 @@ for img in u-4k z-lz4hc-1m z-zstd z-fragments; do
 			grep -qxF "$sum" /tmp/want
 			intact=$((intact + 1))
 		else
-			grep -q "I/O error" /tmp/err
+			grep -q "Input/output error" /tmp/err
 			failed=$((failed + 1))
 		fi
 	done </tmp/files
