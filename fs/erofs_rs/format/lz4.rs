@@ -239,6 +239,19 @@ mod tests {
         }
     }
 
+    /// A token's 4-bit length, extended by the bytes that follow when 15.
+    fn long_length(src: &[u8], ip: &mut usize, mut len: usize) -> usize {
+        if len == 15 {
+            while src[*ip] == 255 {
+                len += 255;
+                *ip += 1;
+            }
+            len += src[*ip] as usize;
+            *ip += 1;
+        }
+        len
+    }
+
     /// A byte-at-a-time decoder of well-formed streams, the reference the
     /// chunked fast path is checked against.
     fn reference(src: &[u8]) -> Vec<u8> {
@@ -246,15 +259,7 @@ mod tests {
         loop {
             let token = src[ip];
             ip += 1;
-            let mut lit = (token >> 4) as usize;
-            if lit == 15 {
-                while src[ip] == 255 {
-                    lit += 255;
-                    ip += 1;
-                }
-                lit += src[ip] as usize;
-                ip += 1;
-            }
+            let lit = long_length(src, &mut ip, (token >> 4) as usize);
             out.extend_from_slice(&src[ip..ip + lit]);
             ip += lit;
             if ip == src.len() {
@@ -262,15 +267,7 @@ mod tests {
             }
             let offset = u16::from_le_bytes([src[ip], src[ip + 1]]) as usize;
             ip += 2;
-            let mut mlen = (token & 15) as usize;
-            if mlen == 15 {
-                while src[ip] == 255 {
-                    mlen += 255;
-                    ip += 1;
-                }
-                mlen += src[ip] as usize;
-                ip += 1;
-            }
+            let mlen = long_length(src, &mut ip, (token & 15) as usize);
             for _ in 0..mlen + 4 {
                 out.push(out[out.len() - offset]);
             }
