@@ -83,9 +83,9 @@ impl Readahead {
     /// The next folio of the request, locked and not uptodate; it must be
     /// ended with [`LockedFolio::end`].
     pub(crate) fn next_folio(&mut self) -> Option<LockedFolio> {
-        // SAFETY: the request is live (type invariant); readahead_folio
-        // drops the reference it held, the page cache keeps its own
-        // while the folio stays locked.
+        // readahead_folio drops the reference the request held; the page
+        // cache keeps its own while the folio stays locked.
+        // SAFETY: the request is live (type invariant).
         let f = unsafe { bindings::erofs_rs_readahead_folio(self.ptr) };
         // SAFETY: a locked folio of the request, ours to fill and end.
         (!f.is_null()).then(|| unsafe { LockedFolio::from_raw(f) })
