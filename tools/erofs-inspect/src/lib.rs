@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod decomp;
 pub mod image;
+pub mod layout;
 pub mod mutate;
 
 pub use image::Image;

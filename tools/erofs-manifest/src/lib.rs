@@ -1,0 +1,6 @@
+//! The guest-side tools' shared code: tree manifests and read-path
+//! digests, used by the erofs-manifest and erofs-readcheck binaries and
+//! by the in-guest fuzzer.
+
+pub mod manifest;
+pub mod readcheck;
