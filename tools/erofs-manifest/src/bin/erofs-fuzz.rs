@@ -17,7 +17,9 @@
 //! host knows what each worker had in hand if the guest dies. The main
 //! thread follows /dev/kmsg and stops everything at the first sign of a
 //! kernel bug (the patterns of selftests/lib.sh check_dmesg), printing
-//! "CRASH", the report and the images in flight. At the end it prints
+//! "CRASH", the report and the images in flight; a worker on one image for
+//! over a minute is reported as "HANG" and no more images are started, so
+//! the host's watchdog (no output for 60 s) ends the guest. At the end it prints
 //! "fuzz: done ITER images, M mounted".
 
 use erofs_inspect::layout::Layout;
@@ -27,8 +29,13 @@ use std::ffi::CString;
 use std::io::Write;
 use std::os::unix::io::AsRawFd;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use std::sync::Mutex;
+
+/// How long one image may take before its worker counts as hung (the
+/// slowest images take a few seconds on the debug kernel under TCG).
+const HANG: Duration = Duration::from_secs(60);
 
 /// Bytes read of each file by each whole-file read method.
 const READ_CAP: u64 = 1 << 20;
@@ -62,8 +69,12 @@ struct Shared {
     fstype: CString,
     next: AtomicU64,
     mounted: AtomicU64,
-    /// The image each worker is on, for the crash report.
-    in_flight: Mutex<Vec<String>>,
+    /// Set when a worker hangs: the others take no more images, so the
+    /// output stops and the host's watchdog ends the guest.
+    stop: AtomicBool,
+    /// The image each worker is on and since when, for the crash report
+    /// and the hang check.
+    in_flight: Mutex<Vec<(String, Instant)>>,
     out: Mutex<()>,
 }
 
@@ -99,7 +110,8 @@ fn main() {
         fstype: CString::new(a[4].as_str()).unwrap_or_default(),
         next: AtomicU64::new(1),
         mounted: AtomicU64::new(0),
-        in_flight: Mutex::new(vec![String::new(); workers as usize]),
+        stop: AtomicBool::new(false),
+        in_flight: Mutex::new(vec![(String::new(), Instant::now()); workers as usize]),
         out: Mutex::new(()),
     };
     let kmsg = Kmsg::open();
@@ -116,7 +128,7 @@ fn main() {
                 for l in report {
                     println!("  {l}");
                 }
-                for (w, img) in shared.in_flight.lock().map(|v| v.clone()).unwrap_or_default().iter().enumerate() {
+                for (w, (img, _)) in shared.in_flight.lock().map(|v| v.clone()).unwrap_or_default().iter().enumerate() {
                     println!("in flight on worker {w}: {img}");
                 }
                 let _ = std::io::stdout().flush();
@@ -126,7 +138,18 @@ fn main() {
             if done {
                 break;
             }
-            std::thread::sleep(std::time::Duration::from_millis(100));
+            if !shared.stop.load(Ordering::Relaxed) {
+                let stuck = shared.in_flight.lock().map(|v| v.clone()).unwrap_or_default().into_iter().enumerate().find(
+                    |(w, (img, since))| !img.is_empty() && !handles[*w].is_finished() && since.elapsed() > HANG,
+                );
+                if let Some((w, (img, _))) = stuck {
+                    shared.stop.store(true, Ordering::Relaxed);
+                    let _guard = shared.out.lock();
+                    println!("HANG: worker {w} has been on one image for {} s: {img}", HANG.as_secs());
+                    let _ = std::io::stdout().flush();
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
     });
     println!("fuzz: done {iter} images, {} mounted", shared.mounted.load(Ordering::Relaxed));
@@ -137,7 +160,7 @@ fn worker(sh: &Shared, w: usize) {
     let mnt = format!("/mnt/fuzz-{w}");
     let _ = std::fs::create_dir_all(&mnt);
     let loop_dev = format!("/dev/loop{w}");
-    loop {
+    while !sh.stop.load(Ordering::Relaxed) {
         let i = sh.next.fetch_add(1, Ordering::Relaxed);
         if i > sh.iter {
             break;
@@ -151,7 +174,7 @@ fn worker(sh: &Shared, w: usize) {
             let _ = std::io::stdout().flush();
         }
         if let Ok(mut v) = sh.in_flight.lock() {
-            v[w] = line;
+            v[w] = (line, Instant::now());
         }
         let mut bytes = seed_img.bytes.clone();
         // As erofs-mutate does with the same seed.
