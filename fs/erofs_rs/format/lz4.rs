@@ -20,27 +20,25 @@ use super::{Error, Result};
 const FAST_IN_MARGIN: usize = 32;
 const FAST_OUT_MARGIN: usize = 64;
 
+/// Copies 16 bytes from `src[ip..]` to `dst[op..]`.
 #[inline(always)]
-fn load16(buf: &[u8], at: usize) -> Option<[u8; 16]> {
-    buf.get(at..at + 16).and_then(|s| s.try_into().ok())
-}
-
-#[inline(always)]
-fn store16(buf: &mut [u8], at: usize, v: [u8; 16]) -> Option<()> {
-    buf.get_mut(at..at + 16).map(|d| d.copy_from_slice(&v))
-}
-
-#[inline(always)]
-fn copy8_within(buf: &mut [u8], from: usize, to: usize) -> Option<()> {
-    let v: [u8; 8] = buf.get(from..from + 8)?.try_into().ok()?;
-    buf.get_mut(to..to + 8)?.copy_from_slice(&v);
+fn copy16(src: &[u8], ip: usize, dst: &mut [u8], op: usize) -> Option<()> {
+    dst.get_mut(op..op + 16)?.copy_from_slice(src.get(ip..ip + 16)?);
     Some(())
 }
 
+/// Copies `N` bytes from `from` to `to` within `buf`, for a source that
+/// ends at or before `to` (a match at least `N` bytes back): the buffer
+/// splits between the two, and a constant-size slice copy compiles to
+/// plain loads and stores.
 #[inline(always)]
-fn copy16_within(buf: &mut [u8], from: usize, to: usize) -> Option<()> {
-    let v = load16(buf, from)?;
-    store16(buf, to, v)
+fn copy_back<const N: usize>(buf: &mut [u8], from: usize, to: usize) -> Option<()> {
+    if from.checked_add(N)? > to || to > buf.len() {
+        return None;
+    }
+    let (head, tail) = buf.split_at_mut(to);
+    tail.get_mut(..N)?.copy_from_slice(head.get(from..from + N)?);
+    Some(())
 }
 
 /// Copies an `n`-byte match from `offset` bytes back. Overlapping matches
@@ -59,7 +57,7 @@ fn copy_match(buf: &mut [u8], op: usize, offset: usize, n: usize) -> Option<()> 
         // Each 8-byte chunk reads bytes written before it.
         let mut i = 0;
         while i < n {
-            copy8_within(buf, from + i, op + i)?;
+            copy_back::<8>(buf, from + i, op + i)?;
             i += 8;
         }
         return Some(());
@@ -105,7 +103,7 @@ pub fn decompress(src: &[u8], dst: &mut [u8], partial: bool) -> Result<usize> {
         // far from the ends of both buffers: fixed-size chunk copies that
         // may run past the sequence.
         if lit < 15 && ip + FAST_IN_MARGIN <= iend && op + FAST_OUT_MARGIN <= oend {
-            store16(dst, op, load16(src, ip).ok_or(bad)?).ok_or(bad)?;
+            copy16(src, ip, dst, op).ok_or(bad)?;
             ip += lit;
             op += lit;
             let offset = u16::from_le_bytes([*src.get(ip).ok_or(bad)?, *src.get(ip + 1).ok_or(bad)?]) as usize;
@@ -114,12 +112,12 @@ pub fn decompress(src: &[u8], dst: &mut [u8], partial: bool) -> Result<usize> {
             if mlen < 15 && offset >= 8 && offset <= op {
                 let from = op - offset;
                 if offset >= 16 {
-                    copy16_within(dst, from, op).ok_or(bad)?;
-                    copy16_within(dst, from + 16, op + 16).ok_or(bad)?;
+                    copy_back::<16>(dst, from, op).ok_or(bad)?;
+                    copy_back::<16>(dst, from + 16, op + 16).ok_or(bad)?;
                 } else {
-                    copy8_within(dst, from, op).ok_or(bad)?;
-                    copy8_within(dst, from + 8, op + 8).ok_or(bad)?;
-                    copy8_within(dst, from + 16, op + 16).ok_or(bad)?;
+                    copy_back::<8>(dst, from, op).ok_or(bad)?;
+                    copy_back::<8>(dst, from + 8, op + 8).ok_or(bad)?;
+                    copy_back::<8>(dst, from + 16, op + 16).ok_or(bad)?;
                 }
                 op += mlen + 4;
                 continue;
@@ -148,7 +146,7 @@ pub fn decompress(src: &[u8], dst: &mut [u8], partial: bool) -> Result<usize> {
             return Ok(oend);
         }
         if lit <= 16 && ip + 16 <= iend && op + 16 <= oend {
-            store16(dst, op, load16(src, ip).ok_or(bad)?).ok_or(bad)?;
+            copy16(src, ip, dst, op).ok_or(bad)?;
         } else {
             dst.get_mut(op..op + lit).ok_or(bad)?.copy_from_slice(src.get(ip..ip + lit).ok_or(bad)?);
         }
