@@ -6,17 +6,22 @@
 //!
 //! Speed comes from the shape of real streams: most sequences have short
 //! literal runs and short matches. While both buffers have room to spare,
-//! those are copied as fixed 16-byte (literals) and 8-byte (match) chunks
-//! that may run past the sequence; the bytes past it are rewritten by the
-//! sequences that follow, so these "wild" copies change nothing returned.
-//! Fixed-size copies compile to plain loads and stores with one bounds
-//! check each, where a `copy_from_slice` of a variable length is a call.
+//! those are copied as a fixed 16-byte chunk (literals) and 8+8+2 bytes
+//! (a match of up to 18) that may run past the sequence; the bytes past it
+//! are rewritten by the sequences that follow, so these "wild" copies
+//! change nothing returned. Fixed-size copies compile to plain loads and
+//! stores with one bounds check each, where a `copy_from_slice` of a
+//! variable length is a call. Match chunks are copied between the two
+//! halves of the output split at the destination (the source lies wholly
+//! before it), so no chunk passes through a temporary on the stack; and
+//! short chunks keep loads from spanning several recent stores, which
+//! store forwarding cannot serve.
 
 use super::{Error, Result};
 
 /// Room the fast path needs: on the input side the token, a 16-byte
 /// literal copy and the offset; on the output side up to 14 literals and
-/// a match of up to 18 bytes copied in chunks of up to 32 bytes.
+/// a match of up to 18 bytes.
 const FAST_IN_MARGIN: usize = 32;
 const FAST_OUT_MARGIN: usize = 64;
 
@@ -111,14 +116,9 @@ pub fn decompress(src: &[u8], dst: &mut [u8], partial: bool) -> Result<usize> {
             let mlen = (token & 15) as usize;
             if mlen < 15 && offset >= 8 && offset <= op {
                 let from = op - offset;
-                if offset >= 16 {
-                    copy_back::<16>(dst, from, op).ok_or(bad)?;
-                    copy_back::<16>(dst, from + 16, op + 16).ok_or(bad)?;
-                } else {
-                    copy_back::<8>(dst, from, op).ok_or(bad)?;
-                    copy_back::<8>(dst, from + 8, op + 8).ok_or(bad)?;
-                    copy_back::<8>(dst, from + 16, op + 16).ok_or(bad)?;
-                }
+                copy_back::<8>(dst, from, op).ok_or(bad)?;
+                copy_back::<8>(dst, from + 8, op + 8).ok_or(bad)?;
+                copy_back::<2>(dst, from + 16, op + 16).ok_or(bad)?;
                 op += mlen + 4;
                 continue;
             }
