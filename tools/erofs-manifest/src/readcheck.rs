@@ -99,10 +99,17 @@ fn file_line(p: &Path, size: u64, cap: u64, rng: &mut Rng) -> String {
     h.update(&b);
     h.update(&c);
     out.push(format!("readv={}", hex(h)));
-    // mmap, shared and private (of the first `cap` bytes).
-    let mapped = size.min(cap);
+    // mmap, shared and private, of the first `cap` bytes; but a page that
+    // cannot be read kills the reader with SIGBUS, so only the pages read
+    // just before without an error are touched (an image reads the same
+    // way twice), and the line says where reading stopped.
+    let readable = readable_prefix(fd, size.min(cap), &mut buf);
+    let mapped = if readable < size.min(cap) { readable & !4095 } else { readable };
+    if readable < size.min(cap) {
+        out.push(format!("read-error-at={readable}"));
+    }
     for (name, flags) in [("mmap", libc::MAP_SHARED), ("mmap-private", libc::MAP_PRIVATE)] {
-        if size == 0 {
+        if mapped == 0 {
             out.push(format!("{name}=empty"));
             continue;
         }
@@ -171,6 +178,22 @@ fn file_line(p: &Path, size: u64, cap: u64, rng: &mut Rng) -> String {
     out.push(statx_attrs(p));
     out.push(odirect(p, cap));
     out.join(" ")
+}
+
+/// How many bytes from the start of the file read without an error, up
+/// to `limit`.
+fn readable_prefix(fd: i32, limit: u64, buf: &mut [u8]) -> u64 {
+    let mut off = 0u64;
+    while off < limit {
+        let want = (limit - off).min(buf.len() as u64) as usize;
+        // SAFETY: `buf` holds at least `want` bytes.
+        let n = unsafe { libc::pread(fd, buf.as_mut_ptr().cast(), want, off as i64) };
+        if n <= 0 {
+            break;
+        }
+        off += n as u64;
+    }
+    off
 }
 
 /// FS_IOC_FIEMAP: every extent (logical, physical, length, flags).
