@@ -92,7 +92,7 @@ fn mutate_structure(img: &mut [u8], layout: &Layout, r: Region, rng: &mut Rng) -
         Kind::DirBlock => {
             // A dirent of the table the first nameoff bounds: its nid (often
             // another real inode), nameoff or file type.
-            let table = (get(img, base + 8, 2) as u64).min(r.len);
+            let table = get(img, base + 8, 2).min(r.len);
             let entries = (table / 12).max(1);
             let e = base + 12 * rng.below(entries) as usize;
             match rng.below(4) {

@@ -8,10 +8,10 @@
 //! bytes). WORKERS threads take images in turn; each writes its image to
 //! /tmp, mounts it read-only with FSTYPE — through its own loop device
 //! (/dev/loopW), or as a regular file for every fourth seed (file-backed
-//! mounts) — walks the mount in full (lstat, readdir, readlink,
-//! listxattr/getxattr, read of up to 1 MiB a file) and reads every file
-//! through pread, readv, mmap, splice, sendfile and O_DIRECT, then
-//! unmounts.
+//! mounts), with one of a few option sets; calls statfs, walks the mount
+//! in full (lstat, readdir, readlink, listxattr/getxattr, read of up to
+//! 1 MiB a file), reads every file through pread, readv, mmap, splice,
+//! sendfile and O_DIRECT, and unmounts.
 //!
 //! Before an image it prints "iter I seed S image NAME worker W", so the
 //! host knows what each worker had in hand if the guest dies. The main
@@ -39,6 +39,10 @@ const HANG: Duration = Duration::from_secs(60);
 
 /// Bytes read of each file by each whole-file read method.
 const READ_CAP: u64 = 1 << 20;
+
+/// Mount options taken in turn (by seed), so the cache strategies and the
+/// xattr/ACL switches see corrupt images too.
+const MOUNT_OPTIONS: [&str; 5] = ["", "cache_strategy=disabled", "cache_strategy=readaround", "noacl,nouser_xattr", "acl,user_xattr"];
 
 /// What kernel log lines mean a kernel bug (as selftests/lib.sh).
 const BAD: [&str; 12] = [
@@ -185,13 +189,19 @@ fn worker(sh: &Shared, w: usize) {
         let file_backed = seed % 4 == 3;
         let attached = if file_backed { None } else { Some(LoopDev::attach(&loop_dev, &img_path)) };
         let source = if file_backed { img_path.clone() } else { loop_dev.clone() };
-        if mount(&source, &mnt, &sh.fstype) {
+        let options = MOUNT_OPTIONS[((seed / 4) % MOUNT_OPTIONS.len() as u64) as usize];
+        if mount(&source, &mnt, &sh.fstype, options) {
             sh.mounted.fetch_add(1, Ordering::Relaxed);
             let root = Path::new(&mnt);
+            let m = cstr(root);
+            // SAFETY: statfs of our mount point into a zeroed struct.
+            let _ = unsafe {
+                let mut st: libc::statfs = std::mem::zeroed();
+                libc::statfs(m.as_ptr(), &mut st)
+            };
             let opts = manifest::Opts { max_read: READ_CAP, ..Default::default() };
             manifest::write(root, &opts, &mut std::io::sink());
             readcheck::write(root, seed, READ_CAP, &mut std::io::sink());
-            let m = cstr(root);
             // SAFETY: unmounting our own mount point by a valid C path.
             if unsafe { libc::umount(m.as_ptr()) } != 0 {
                 fail(format!("umount {mnt}: {}", std::io::Error::last_os_error()));
@@ -201,10 +211,11 @@ fn worker(sh: &Shared, w: usize) {
     }
 }
 
-fn mount(source: &str, target: &str, fstype: &CString) -> bool {
+fn mount(source: &str, target: &str, fstype: &CString, options: &str) -> bool {
     let (s, t) = (cstr(Path::new(source)), cstr(Path::new(target)));
-    // SAFETY: valid C strings; a read-only mount with no options.
-    unsafe { libc::mount(s.as_ptr(), t.as_ptr(), fstype.as_ptr(), libc::MS_RDONLY, std::ptr::null()) == 0 }
+    let o = CString::new(options).unwrap_or_default();
+    // SAFETY: valid C strings; a read-only mount.
+    unsafe { libc::mount(s.as_ptr(), t.as_ptr(), fstype.as_ptr(), libc::MS_RDONLY, o.as_ptr().cast()) == 0 }
 }
 
 /// A loop device bound to a file for one image, unbound when dropped.
