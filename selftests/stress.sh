@@ -10,6 +10,8 @@
 #   stress.sh SECONDS
 . /selftests/lib.sh
 secs=$1
+# kmemleak lives in debugfs, which only the test runner mounted before.
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null || true
 modprobe erofs
 modprobe erofs_rs
 imgs="u-4k z-lz4hc-1m z-lzma z-zstd z-fragments"
