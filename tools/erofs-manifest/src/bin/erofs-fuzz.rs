@@ -44,21 +44,14 @@ const READ_CAP: u64 = 1 << 20;
 /// xattr/ACL switches see corrupt images too.
 const MOUNT_OPTIONS: [&str; 5] = ["", "cache_strategy=disabled", "cache_strategy=readaround", "noacl,nouser_xattr", "acl,user_xattr"];
 
-/// What kernel log lines mean a kernel bug (as selftests/lib.sh).
-const BAD: [&str; 12] = [
-    "WARNING:",
-    "BUG:",
-    "Oops",
-    "general protection",
-    "kernel BUG",
-    "UBSAN",
-    "KASAN",
-    "panicked",
-    "Call Trace",
-    "rcu_sched",
-    "hung_task",
-    "refcount_t",
-];
+/// Kernel log lines that mean a kernel bug: one fixed string a line, the
+/// same file selftests/lib.sh's check_dmesg greps with.
+const BUG_PATTERNS: &str = include_str!("../../../../selftests/kernel-bug-patterns");
+
+/// Whether a kernel log line reports a kernel bug.
+fn is_kernel_bug(line: &str) -> bool {
+    BUG_PATTERNS.lines().filter(|p| !p.is_empty()).any(|p| line.contains(p))
+}
 
 struct Seed {
     name: String,
@@ -295,7 +288,7 @@ impl Kmsg {
             }
             let rec = String::from_utf8_lossy(&buf[..n as usize]);
             let text = rec.split_once(';').map(|(_, t)| t).unwrap_or(&rec).trim_end().to_string();
-            bad |= BAD.iter().any(|p| text.contains(p));
+            bad |= is_kernel_bug(&text);
             lines.push(text);
         }
         if bad {
@@ -303,5 +296,20 @@ impl Kmsg {
         } else {
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_kernel_bug;
+
+    #[test]
+    fn kernel_bug_lines_are_told_from_driver_errors() {
+        assert!(is_kernel_bug("WARNING: CPU: 1 PID: 231 at fs/super.c:1220 kill_block_super+0x3c/0x50"));
+        assert!(is_kernel_bug("BUG: KASAN: slab-out-of-bounds in erofs_rs::dir::readdir"));
+        assert!(is_kernel_bug("INFO: task erofs-fuzz:88 blocked for more than 30 seconds. hung_task"));
+        // What a corrupt image should produce: an error line, not a bug.
+        assert!(!is_kernel_bug("erofs_rs: (device loop0): bad inode 1234: i_format 0x7f"));
+        assert!(!is_kernel_bug(""));
     }
 }
