@@ -62,6 +62,17 @@ impl Layout {
         layout
     }
 
+    /// The kinds of structure found, each once, in a fixed order.
+    pub fn kinds(&self) -> Vec<Kind> {
+        let mut kinds: Vec<Kind> = Vec::new();
+        for r in &self.regions {
+            if !kinds.contains(&r.kind) {
+                kinds.push(r.kind);
+            }
+        }
+        kinds
+    }
+
     fn add_inode(&mut self, img: &Image, ino: &Inode) {
         self.nids.push(ino.nid);
         let mut push = |kind, off: u64, len: u64| {

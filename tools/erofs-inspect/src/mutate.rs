@@ -27,7 +27,12 @@ const INTERESTING: [u64; 10] = [0, 1, 0x7f, 0x80, 0xff, 0xffff, 0x7fff_ffff, 0xf
 /// field of a structure `layout` located, the others are blind.
 pub fn mutate(img: &mut Vec<u8>, layout: &Layout, rng: &mut Rng) -> String {
     if !layout.regions.is_empty() && rng.below(2) == 0 {
-        let r = layout.regions[rng.below(layout.regions.len() as u64) as usize];
+        // A kind first, then a region of it: inodes outnumber directory
+        // blocks a hundred to one, and dirents deserve their share.
+        let kinds = layout.kinds();
+        let kind = kinds[rng.below(kinds.len() as u64) as usize];
+        let of_kind: Vec<&Region> = layout.regions.iter().filter(|r| r.kind == kind).collect();
+        let r = *of_kind[rng.below(of_kind.len() as u64) as usize];
         if r.off.saturating_add(r.len) <= img.len() as u64 {
             return mutate_structure(img, layout, r, rng);
         }
