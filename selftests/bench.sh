@@ -8,9 +8,16 @@
 # and memory lines:
 #   M IMAGE DRIVER slab_per_inode BYTES | M IMAGE DRIVER cached_after_read BYTES
 #
-#   bench.sh REPS
+#   bench.sh REPS [ONLY]
+# ONLY, an extended regex, keeps the runs whose "IMAGE WORKLOAD" matches
+# (workloads: the run names below, mount+umount-x20, memory).
 . /selftests/lib.sh
 reps=$1
+only=${2:-.}
+
+wanted() { # image workload
+	echo "$1 $2" | grep -Eq -- "$only"
+}
 for m in erofs erofs_rs squashfs ext4; do modprobe $m; done
 mkdir -p /mnt/b
 echo "S kernel $(uname -r)"
@@ -35,6 +42,7 @@ mnt() { # driver dev
 run() { # image workload cold|warm command...
 	img=$1 wl=$2 mode=$3
 	shift 3
+	wanted "$img" "$wl" || return 0
 	dev=$(disk_of "$img")
 	for rep in $(seq 1 "$reps"); do
 		for drv in $(drivers "$img"); do
@@ -53,6 +61,7 @@ run() { # image workload cold|warm command...
 }
 
 mountcycles() { # image
+	wanted "$1" mount+umount-x20 || return 0
 	dev=$(disk_of "$1")
 	for rep in $(seq 1 "$reps"); do
 		for drv in $(drivers "$1"); do
@@ -69,6 +78,7 @@ meminfo() { # field -> bytes
 }
 
 memory() { # image
+	wanted "$1" memory || return 0
 	dev=$(disk_of "$1")
 	for drv in $(drivers "$1"); do
 		mnt "$drv" "$dev"
