@@ -59,7 +59,7 @@ for k in $(seq 1 16); do
 done
 for img in $imgs; do umount /mnt/$img; done
 rmmod erofs_rs
-check_dmesg
+check_dmesg || exit 1
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	echo scan >/sys/kernel/debug/kmemleak
 	sleep 5
