@@ -61,13 +61,6 @@ for img in $imgs; do umount /mnt/$img; done
 rmmod erofs_rs
 check_dmesg || exit 1
 if [ -e /sys/kernel/debug/kmemleak ]; then
-	echo scan >/sys/kernel/debug/kmemleak
-	sleep 5
-	echo scan >/sys/kernel/debug/kmemleak
-	if grep -q erofs /sys/kernel/debug/kmemleak; then
-		cat /sys/kernel/debug/kmemleak
-		exit 1
-	fi
-	echo "kmemleak: nothing from erofs"
+	sh /selftests/d-kmemleak.sh || exit 1
 fi
 echo "stress: done, $walks tree walks by 16 readers, $cycles mount cycles of another image, in ${secs}s"
