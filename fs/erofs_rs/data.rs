@@ -20,18 +20,12 @@ fn reader<'a>(sbi: &'a ErofsSb, inode: &ErofsInode) -> ZReader<'a> {
 /// Copies file bytes `[la, la + buf.len())` of any inode, logging and
 /// converting errors for the VFS.
 pub(crate) fn read_any(sb_id: &CStr, sbi: &ErofsSb, inode: &ErofsInode, la: u64, buf: &mut [u8]) -> Result {
-    read_file(&mut reader(sbi, inode), inode, la, buf)
-        .map_err(|e| fs_error(sb_id, format_args!("read nid {} @ {}", inode.nid, la), e))
+    read_file(&mut reader(sbi, inode), inode, la, buf).map_err(|e| fs_error(sb_id, format_args!("read nid {} @ {}", inode.nid, la), e))
 }
 
 /// Calls `f` with the valid bytes of data block `index` of an
 /// uncompressed inode, straight from the image's page cache.
-pub(crate) fn with_block<R>(
-    sbi: &ErofsSb,
-    di: &ErofsInode,
-    index: u64,
-    f: impl FnOnce(&[u8]) -> format::Result<R>,
-) -> format::Result<R> {
+pub(crate) fn with_block<R>(sbi: &ErofsSb, di: &ErofsInode, index: u64, f: impl FnOnce(&[u8]) -> format::Result<R>) -> format::Result<R> {
     let bsz = sbi.disk.block_size() as u64;
     let start = index.checked_mul(bsz).ok_or(format::Error::BadSize)?;
     if start >= di.size {
@@ -92,8 +86,7 @@ fn fill_folio(sb_id: &CStr, di: &ErofsInode, r: &mut ZReader<'_>, folio: &mut Lo
         let valid = if start >= di.size { 0 } else { (di.size - start).min(page as u64) as usize };
         folio.with_page(off, |buf| -> Result {
             let (data, tail) = buf.split_at_mut(valid);
-            read_file(r, di, start, data)
-                .map_err(|e| fs_error(sb_id, format_args!("read nid {} @ {}", di.nid, start), e))?;
+            read_file(r, di, start, data).map_err(|e| fs_error(sb_id, format_args!("read nid {} @ {}", di.nid, start), e))?;
             tail.fill(0);
             Ok(())
         })?;

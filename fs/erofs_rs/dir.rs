@@ -2,9 +2,9 @@
 
 //! Directory iteration (fs/erofs/dir.c).
 
+use crate::format;
 use crate::format::dir::{iterate, DirBlocks};
 use crate::inode::ErofsInode;
-use crate::format;
 use crate::super_::{fs_error, Erofs, ErofsSb};
 use crate::vfs::{DirEmitter, Inode};
 use kernel::prelude::*;

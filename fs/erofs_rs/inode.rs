@@ -3,9 +3,9 @@
 //! Reading inodes (fs/erofs/inode.c): the on-disk inode becomes the VFS
 //! inode's attributes, and its type picks its operations.
 
+use crate::format;
 use crate::format::inode::{FileType, Inode as DiskInode};
 use crate::format::zmap::ZInfo;
-use crate::format;
 use crate::super_::{fs_error, Erofs};
 use crate::vfs::{InodeKind, InodeParams, IoPath, SuperBlock};
 use kernel::prelude::*;

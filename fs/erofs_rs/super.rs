@@ -8,8 +8,8 @@ use crate::format::erofs_fs::SUPER_MAGIC_V1;
 use crate::format::{self, super_block::SuperBlock as DiskSuper};
 use crate::vfs::{self, DirEmitter, FileSystem, FsContext, Inode, InodeParams, LockedFolio, MetaSource, SeqFile, StatFs, SuperBlock};
 use crate::vfs::{FiemapExtent, NameSink};
-use crate::{data, dir, inode, namei, xattr};
 use crate::zdata::ZState;
+use crate::{data, dir, inode, namei, xattr};
 use kernel::c_str;
 use kernel::prelude::*;
 

@@ -20,9 +20,7 @@ pub(crate) fn read_prefixes(sb: &SuperBlock<Erofs>, sbi: &ErofsSb) -> Result<KVe
         return Ok(out);
     }
     let packed = match disk.packed_inode() {
-        Some(nid) => Some(
-            DiskInode::read(&sbi.src, disk, nid).map_err(|e| fs_error(sb.id(), format_args!("packed inode"), e))?,
-        ),
+        Some(nid) => Some(DiskInode::read(&sbi.src, disk, nid).map_err(|e| fs_error(sb.id(), format_args!("packed inode"), e))?),
         None => None,
     };
     let mut pos = (disk.xattr_prefix_start as u64) << 2;

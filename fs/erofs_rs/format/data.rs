@@ -73,8 +73,7 @@ pub fn map_blocks<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, l
                 .and_then(|p| p.checked_add(unit * chunknr))
                 .ok_or(Error::BadNid(inode.nid))?;
             let chunk_start = chunknr << inode.chunkbits;
-            let chunk_len = (1u64 << inode.chunkbits)
-                .min((inode.size - chunk_start).div_ceil(blksz) * blksz);
+            let chunk_len = (1u64 << inode.chunkbits).min((inode.size - chunk_start).div_ceil(blksz) * blksz);
             let bytes = src.bytes(0, pos, unit as usize)?;
             let b: &[u8] = &bytes;
             let blkaddr = u32_at(b, if indexes { 4 } else { 0 });
@@ -111,13 +110,7 @@ pub enum DeviceMode {
 
 /// Resolves a mapped extent to (device, byte offset) the way
 /// erofs_map_dev does.
-pub fn map_dev<S: Source + ?Sized>(
-    src: &S,
-    sb: &SuperBlock,
-    mode: DeviceMode,
-    device_id: u16,
-    pa: u64,
-) -> Result<(u16, u64)> {
+pub fn map_dev<S: Source + ?Sized>(src: &S, sb: &SuperBlock, mode: DeviceMode, device_id: u16, pa: u64) -> Result<(u16, u64)> {
     let blksz = sb.block_size() as u64;
     if device_id != 0 {
         let slot = sb.device_slot(src, device_id - 1)?;

@@ -33,13 +33,7 @@ pub fn strip_zero_padding(input: &[u8], pageofs: u32, blksz: u32) -> Result<&[u8
 /// Decodes the stored bytes of `ext` (`stored`, `ext.plen` long) into
 /// `out`, the first `out.len()` bytes of the extent's data. `out` may be
 /// shorter than the extent (a read of its head): decoding is then partial.
-pub fn decode_extent<D: Decompressor + ?Sized>(
-    sb: &SuperBlock,
-    ext: &ZExtent,
-    stored: &[u8],
-    out: &mut [u8],
-    dec: &mut D,
-) -> Result<()> {
+pub fn decode_extent<D: Decompressor + ?Sized>(sb: &SuperBlock, ext: &ZExtent, stored: &[u8], out: &mut [u8], dec: &mut D) -> Result<()> {
     let blksz = sb.block_size();
     if out.len() as u64 > ext.llen {
         return Err(Error::BadCompressedLayout);

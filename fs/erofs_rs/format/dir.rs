@@ -30,12 +30,7 @@ impl<'a> DirBlock<'a> {
     /// directory may be shorter than a block). `blksz` is the block size.
     pub fn new(data: &'a [u8], blksz: u32) -> Result<Self> {
         let nameoff0 = u16_at(data, 8) as usize;
-        if data.len() < DIRENT_SIZE
-            || nameoff0 == 0
-            || nameoff0 >= blksz as usize
-            || nameoff0 % DIRENT_SIZE != 0
-            || nameoff0 > data.len()
-        {
+        if data.len() < DIRENT_SIZE || nameoff0 == 0 || nameoff0 >= blksz as usize || nameoff0 % DIRENT_SIZE != 0 || nameoff0 > data.len() {
             return Err(Error::BadDirent);
         }
         Ok(Self { data, count: nameoff0 / DIRENT_SIZE })

@@ -174,11 +174,7 @@ impl Inode {
             }
         }
         let nblks = if compressed { ino.i_u as u64 } else { 0 };
-        ino.blocks_512 = if nblks == 0 {
-            ino.size.div_ceil(blksz as u64) * (blksz as u64 / 512)
-        } else {
-            nblks << (sb.blkszbits - 9)
-        };
+        ino.blocks_512 = if nblks == 0 { ino.size.div_ceil(blksz as u64) * (blksz as u64 / 512) } else { nblks << (sb.blkszbits - 9) };
         Ok(ino)
     }
 
@@ -203,9 +199,7 @@ impl Inode {
     /// Byte offset right after the on-disk inode and its inline xattrs:
     /// where inline data, chunk indexes or compression indexes start.
     pub fn tail_offset(&self) -> Result<u64> {
-        self.iloc
-            .checked_add(self.inode_isize as u64 + self.xattr_isize as u64)
-            .ok_or(Error::BadNid(self.nid))
+        self.iloc.checked_add(self.inode_isize as u64 + self.xattr_isize as u64).ok_or(Error::BadNid(self.nid))
     }
 
     /// Number of blocks the data occupies, rounded up.

@@ -25,7 +25,6 @@ pub mod xattr;
 pub mod zdata;
 pub mod zmap;
 
-
 pub use error::{Error, Result};
 
 /// Where image bytes come from: "the bytes of device `dev` at `offset`".
@@ -52,13 +51,7 @@ pub trait Source {
 
 /// Copies `buf.len()` bytes of device `dev` at `offset` into `buf`, in
 /// pieces that never cross a block of `blksz` bytes.
-pub fn read_exact<S: Source + ?Sized>(
-    src: &S,
-    dev: u16,
-    offset: u64,
-    blksz: u32,
-    buf: &mut [u8],
-) -> Result<()> {
+pub fn read_exact<S: Source + ?Sized>(src: &S, dev: u16, offset: u64, blksz: u32, buf: &mut [u8]) -> Result<()> {
     let mut done = 0usize;
     while done < buf.len() {
         let pos = offset.checked_add(done as u64).ok_or(Error::OutOfRange)?;

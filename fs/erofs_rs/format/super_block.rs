@@ -140,9 +140,7 @@ impl SuperBlock {
         if sb.has_device_table() && sb.extra_devices != 0 {
             // The slots must lie inside the image's addressable range.
             let start = sb.devt_slotoff as u64 * DEVT_SLOT_SIZE;
-            start
-                .checked_add(sb.extra_devices as u64 * DEVT_SLOT_SIZE)
-                .ok_or(Error::BadDeviceTable)?;
+            start.checked_add(sb.extra_devices as u64 * DEVT_SLOT_SIZE).ok_or(Error::BadDeviceTable)?;
         }
         Ok(sb)
     }
@@ -263,9 +261,7 @@ impl SuperBlock {
     /// Byte offset of inode `nid` on the primary device.
     pub fn inode_offset(&self, nid: u64) -> Result<u64> {
         let base = self.block_offset(self.meta_blkaddr as u64)?;
-        nid.checked_mul(1 << ISLOT_BITS)
-            .and_then(|o| o.checked_add(base))
-            .ok_or(Error::BadNid(nid))
+        nid.checked_mul(1 << ISLOT_BITS).and_then(|o| o.checked_add(base)).ok_or(Error::BadNid(nid))
     }
 
     pub fn has_device_table(&self) -> bool {

@@ -48,10 +48,7 @@ impl core::fmt::Debug for LongPrefix {
 /// length, then base index and infix), advancing `*pos` past it. `read`
 /// fetches bytes of the area: the packed inode's data when the image has
 /// one, else the primary device.
-pub fn read_long_prefix(
-    mut read: impl FnMut(u64, &mut [u8]) -> Result<()>,
-    pos: &mut u64,
-) -> Result<LongPrefix> {
+pub fn read_long_prefix(mut read: impl FnMut(u64, &mut [u8]) -> Result<()>, pos: &mut u64) -> Result<LongPrefix> {
     *pos = pos.checked_add(3).ok_or(Error::BadXattr)? & !3;
     let mut lenb = [0u8; 2];
     read(*pos, &mut lenb)?;
@@ -184,8 +181,7 @@ pub fn xxh32(data: &[u8], seed: u32) -> u32 {
     let round = |acc: u32, lane: u32| acc.wrapping_add(lane.wrapping_mul(P2)).rotate_left(13).wrapping_mul(P1);
     let mut chunks = data.chunks_exact(16);
     let mut h = if data.len() >= 16 {
-        let (mut v1, mut v2, mut v3, mut v4) =
-            (seed.wrapping_add(P1).wrapping_add(P2), seed.wrapping_add(P2), seed, seed.wrapping_sub(P1));
+        let (mut v1, mut v2, mut v3, mut v4) = (seed.wrapping_add(P1).wrapping_add(P2), seed.wrapping_add(P2), seed, seed.wrapping_sub(P1));
         for c in &mut chunks {
             v1 = round(v1, u32_at(c, 0));
             v2 = round(v2, u32_at(c, 4));

@@ -88,14 +88,7 @@ fn read_at_depth<C: ReadCtx + ?Sized>(ctx: &mut C, inode: &Inode, la: u64, buf: 
 }
 
 /// Copies file bytes `[la, la + buf.len())` of an uncompressed inode.
-pub fn read_plain<S: Source + ?Sized>(
-    src: &S,
-    sb: &SuperBlock,
-    mode: DeviceMode,
-    inode: &Inode,
-    la: u64,
-    buf: &mut [u8],
-) -> Result<()> {
+pub fn read_plain<S: Source + ?Sized>(src: &S, sb: &SuperBlock, mode: DeviceMode, inode: &Inode, la: u64, buf: &mut [u8]) -> Result<()> {
     let blksz = sb.block_size();
     let mut done = 0usize;
     while done < buf.len() {

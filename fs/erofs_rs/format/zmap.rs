@@ -179,10 +179,7 @@ impl ZInfo {
 }
 
 fn load_full(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &ZInfo, m: &mut Rec, lcn: u64) -> Result<()> {
-    let pos = lcn
-        .checked_mul(8)
-        .and_then(|o| o.checked_add(header_pos(inode).ok()? + 16))
-        .ok_or(Error::BadCompressedLayout)?;
+    let pos = lcn.checked_mul(8).and_then(|o| o.checked_add(header_pos(inode).ok()? + 16)).ok_or(Error::BadCompressedLayout)?;
     let mut di = [0u8; 8];
     read_exact(src, 0, pos, sb.block_size(), &mut di)?;
     m.lcn = lcn;
@@ -254,11 +251,7 @@ fn load_compact(
     // 4-byte packs up to the first 32-byte boundary, then 2-byte packs
     // (when enabled) in groups of 16, then 4-byte packs again.
     let initial_4b = ((32 - ebase % 32) / 4) & 7;
-    let compacted_2b = if zi.advise & ADVISE_COMPACTED_2B != 0 && initial_4b < totalidx {
-        (totalidx - initial_4b) / 16 * 16
-    } else {
-        0
-    };
+    let compacted_2b = if zi.advise & ADVISE_COMPACTED_2B != 0 && initial_4b < totalidx { (totalidx - initial_4b) / 16 * 16 } else { 0 };
     let mut pos = ebase;
     let mut rel = lcn;
     let mut amortizedshift = 2u32;
@@ -448,15 +441,7 @@ pub fn map<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, zi: &ZIn
     let (mut m, (m_la, end), _) = do_map(src, sb, inode, zi, la)?;
     let bits = zi.lclusterbits;
     let blksz = sb.block_size() as u64;
-    let mut ext = ZExtent {
-        la: m_la,
-        llen: end - m_la,
-        kind: ZKind::Shifted,
-        pa: 0,
-        plen: 0,
-        inline: false,
-        partial_ref: m.partialref,
-    };
+    let mut ext = ZExtent { la: m_la, llen: end - m_la, kind: ZKind::Shifted, pa: 0, plen: 0, inline: false, partial_ref: m.partialref };
     let is_tail = m.lcn == zi.tail_headlcn;
     if zi.idata_size != 0 && is_tail {
         ext.inline = true;
@@ -478,11 +463,7 @@ pub fn map<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, zi: &ZIn
         if ext.llen > ext.plen {
             return Err(Error::BadCompressedLayout);
         }
-        ext.kind = if zi.advise & ADVISE_INTERLACED_PCLUSTER != 0 && !ext.inline {
-            ZKind::Interlaced
-        } else {
-            ZKind::Shifted
-        };
+        ext.kind = if zi.advise & ADVISE_INTERLACED_PCLUSTER != 0 && !ext.inline { ZKind::Interlaced } else { ZKind::Shifted };
     } else {
         let algorithm = zi.algorithm[if m.headtype == LCLUSTER_TYPE_HEAD2 { 1 } else { 0 }];
         if sb.compression.available_algs & (1 << algorithm) == 0 {

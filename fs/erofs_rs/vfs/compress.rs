@@ -53,11 +53,15 @@ impl Inflate {
         let ok = loop {
             // SAFETY: the stream points at `input` and `out`, both alive
             // and of the lengths given, for the whole loop.
-            let r = unsafe { bindings::zlib_inflate(s, 3 /* Z_SYNC_FLUSH */) };
+            let r = unsafe {
+                bindings::zlib_inflate(s, 3 /* Z_SYNC_FLUSH */)
+            };
             if s.avail_out == 0 {
                 break r == 1 /* Z_STREAM_END */ || partial;
             }
-            if r != 0 /* Z_OK */ {
+            if r != 0
+            /* Z_OK */
+            {
                 break false;
             }
             if s.avail_in == 0 {

@@ -15,7 +15,9 @@ use kernel::types::Opaque;
 pub(crate) enum InodeKind {
     Directory,
     /// A regular file; `direct_io` when it may be opened with O_DIRECT.
-    Regular { direct_io: bool },
+    Regular {
+        direct_io: bool,
+    },
     /// A symlink whose target is known now (kept in the inode).
     FastSymlink(KVec<u8>),
     /// A symlink whose target is read as file data.

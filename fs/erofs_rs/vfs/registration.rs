@@ -10,10 +10,10 @@ use super::{DirEmitter, FsContext, Inode, InodeParams, LockedFolio, NameSink, Re
 use crate::bindings;
 use core::ffi::{c_int, c_uint};
 use core::sync::atomic::{AtomicBool, Ordering};
-use kernel::types::Opaque;
 use kernel::c_str;
 use kernel::error::to_result;
 use kernel::prelude::*;
+use kernel::types::Opaque;
 
 /// A filesystem implementation, as the VFS sees it.
 pub(crate) trait FileSystem: Sized + 'static {
@@ -361,7 +361,9 @@ unsafe extern "C" fn get_tree<T: FileSystem>(fc: *mut bindings::fs_context) -> c
     // (file-backed mount), as the C erofs does with
     // CONFIG_EROFS_FS_BACKED_BY_FILE.
     // SAFETY: live context; `fill_super::<T>` matches the callback type.
-    let ret = unsafe { bindings::get_tree_bdev_flags(fc, Some(fill_super::<T>), 1 /* QUIET_LOOKUP */) };
+    let ret = unsafe {
+        bindings::get_tree_bdev_flags(fc, Some(fill_super::<T>), 1 /* QUIET_LOOKUP */)
+    };
     if ret != ENOTBLK.to_errno() {
         return ret;
     }

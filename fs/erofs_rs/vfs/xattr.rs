@@ -87,7 +87,11 @@ pub(crate) unsafe extern "C" fn listxattr<T: FileSystem>(dentry: *mut bindings::
     }
 }
 
-pub(crate) unsafe extern "C" fn get_inode_acl<T: FileSystem>(inode: *mut bindings::inode, acl_type: c_int, rcu: bool) -> *mut bindings::posix_acl {
+pub(crate) unsafe extern "C" fn get_inode_acl<T: FileSystem>(
+    inode: *mut bindings::inode,
+    acl_type: c_int,
+    rcu: bool,
+) -> *mut bindings::posix_acl {
     if rcu {
         // SAFETY: encodes an errno: ask the VFS to retry outside RCU.
         return unsafe { bindings::erofs_rs_err_ptr(ECHILD.to_errno() as _) }.cast();
@@ -130,8 +134,7 @@ impl<T: FileSystem> Handlers<T> {
     const USER: bindings::xattr_handler = Self::handler(b"user.\0", INDEX_USER);
     const TRUSTED: bindings::xattr_handler = Self::handler(b"trusted.\0", INDEX_TRUSTED);
     const SECURITY: bindings::xattr_handler = Self::handler(b"security.\0", INDEX_SECURITY);
-    pub(crate) const ALL: [*const bindings::xattr_handler; 4] =
-        [&Self::USER, &Self::TRUSTED, &Self::SECURITY, core::ptr::null()];
+    pub(crate) const ALL: [*const bindings::xattr_handler; 4] = [&Self::USER, &Self::TRUSTED, &Self::SECURITY, core::ptr::null()];
 
     const fn handler(prefix: &'static [u8], index: u8) -> bindings::xattr_handler {
         bindings::xattr_handler {

@@ -48,7 +48,12 @@ fn main() {
     for chunk in [4096, 65536] {
         let pcs = lz4hc_pclusters(&data, chunk);
         let (ours, theirs) = lz4_speed(&pcs, 5, 3);
-        println!("lz4 decode ({} KiB pclusters, {:.1} MiB): ours {ours:.0} MiB/s, liblz4 {theirs:.0} MiB/s, ratio {:.2}", chunk >> 10, data.len() as f64 / (1 << 20) as f64, ours / theirs);
+        println!(
+            "lz4 decode ({} KiB pclusters, {:.1} MiB): ours {ours:.0} MiB/s, liblz4 {theirs:.0} MiB/s, ratio {:.2}",
+            chunk >> 10,
+            data.len() as f64 / (1 << 20) as f64,
+            ours / theirs
+        );
     }
 
     for name in ["chunk-indexes.img", "compact-1k.img"] {
@@ -61,11 +66,8 @@ fn main() {
             Ok(())
         })
         .unwrap();
-        let names: Vec<(usize, Vec<u8>)> = dirs
-            .iter()
-            .enumerate()
-            .flat_map(|(i, d)| img.read_dir(d).unwrap().into_iter().map(move |(n, _, _)| (i, n)))
-            .collect();
+        let names: Vec<(usize, Vec<u8>)> =
+            dirs.iter().enumerate().flat_map(|(i, d)| img.read_dir(d).unwrap().into_iter().map(move |(n, _, _)| (i, n))).collect();
         let ns = per_op(names.len(), || {
             for (i, n) in &names {
                 assert!(img.lookup(&dirs[*i], n).unwrap().is_some());

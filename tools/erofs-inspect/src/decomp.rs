@@ -80,9 +80,7 @@ fn microlzma(input: &[u8], out: &mut [u8], partial: bool, dict_size: u32) -> Res
     // SAFETY: an all-zero lzma_stream is LZMA_STREAM_INIT.
     let mut s: LzmaStream = unsafe { core::mem::zeroed() };
     // SAFETY: `s` is initialised; sizes describe the buffers below.
-    let r = unsafe {
-        lzma_microlzma_decoder(&mut s, input.len() as u64, out.len() as u64, u8::from(!partial), dict_size.max(4096))
-    };
+    let r = unsafe { lzma_microlzma_decoder(&mut s, input.len() as u64, out.len() as u64, u8::from(!partial), dict_size.max(4096)) };
     if r != LZMA_OK {
         return Err(Error::BadCompressedData);
     }

@@ -4,14 +4,14 @@
 use crate::decomp::HostDecompressor;
 use erofs_format::data::DeviceMode;
 use erofs_format::decompress::decode_extent;
-use erofs_format::zdata;
-use erofs_format::zmap::ZExtent;
-use std::cell::RefCell;
 use erofs_format::dir::{self, DirBlocks};
 use erofs_format::inode::Inode;
 use erofs_format::super_block::SuperBlock;
 use erofs_format::xattr::{self, LongPrefix};
+use erofs_format::zdata;
+use erofs_format::zmap::ZExtent;
 use erofs_format::{Error, Result, Source};
+use std::cell::RefCell;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;

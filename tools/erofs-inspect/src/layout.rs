@@ -6,7 +6,7 @@
 
 use crate::image::Image;
 use erofs_format::data::{map_blocks, Mapping};
-use erofs_format::erofs_fs::{INODE_CHUNK_BASED, CHUNK_FORMAT_INDEXES, CHUNK_INDEX_SIZE};
+use erofs_format::erofs_fs::{CHUNK_FORMAT_INDEXES, CHUNK_INDEX_SIZE, INODE_CHUNK_BASED};
 use erofs_format::inode::Inode;
 
 /// What a region of the image holds.
@@ -90,11 +90,7 @@ impl Layout {
             let header = (tail + 7) & !7;
             push(Kind::ZIndexes, header, 8 + MAX_INDEX_BYTES.min(ino.data_blocks(&img.sb) * 8));
         } else if ino.datalayout == INODE_CHUNK_BASED {
-            let (start, unit) = if ino.chunkformat & CHUNK_FORMAT_INDEXES != 0 {
-                ((tail + 7) & !7, CHUNK_INDEX_SIZE)
-            } else {
-                (tail, 4)
-            };
+            let (start, unit) = if ino.chunkformat & CHUNK_FORMAT_INDEXES != 0 { ((tail + 7) & !7, CHUNK_INDEX_SIZE) } else { (tail, 4) };
             let chunks = ino.size.div_ceil(1u64 << ino.chunkbits.min(63)).max(1);
             push(Kind::ChunkIndexes, start, MAX_INDEX_BYTES.min(chunks * unit));
         } else if ino.is_dir() {

@@ -54,7 +54,6 @@ pub fn walk(img: &Image, f: &mut dyn FnMut(&Path, u8, &Inode) -> R<()>) -> R<()>
     Ok(())
 }
 
-
 /// What [`check_all`] went through.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Stats {

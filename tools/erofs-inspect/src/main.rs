@@ -9,8 +9,8 @@
 //!   erofs-inspect fsck IMAGE [--device FILE]...
 
 use erofs_format::erofs_fs::*;
-use erofs_inspect::{walk, Image};
 use erofs_format::inode::{FileType, Inode};
+use erofs_inspect::{walk, Image};
 use std::collections::HashMap;
 use std::ffi::{CString, OsStr};
 use std::io::Write;
@@ -311,8 +311,7 @@ fn extract(img: &Image, dest: &Path) -> R<()> {
             }
             FileType::Symlink => {
                 let target = img.read_all(ino).map_err(err)?;
-                std::os::unix::fs::symlink(OsStr::from_bytes(&target), &out)
-                    .map_err(|e| format!("{}: {e}", out.display()))?;
+                std::os::unix::fs::symlink(OsStr::from_bytes(&target), &out).map_err(|e| format!("{}: {e}", out.display()))?;
             }
             t => {
                 let kind = match t {

@@ -62,7 +62,11 @@ fn new_value(old: u64, width: usize, rng: &mut Rng) -> u64 {
         0 => INTERESTING[rng.below(INTERESTING.len() as u64) as usize],
         1 => {
             let d = 1 + rng.below(16);
-            if rng.below(2) == 0 { old.wrapping_add(d) } else { old.wrapping_sub(d) }
+            if rng.below(2) == 0 {
+                old.wrapping_add(d)
+            } else {
+                old.wrapping_sub(d)
+            }
         }
         _ => rng.next() >> (64 - 8 * width as u32),
     }
@@ -91,7 +95,13 @@ fn mutate_structure(img: &mut [u8], layout: &Layout, r: Region, rng: &mut Rng) -
                 1 => 4,
                 _ => rng.below(r.len) as usize,
             };
-            let w = if o == 0 { 4 } else if o == 4 { 1 } else { [1usize, 2][rng.below(2) as usize] };
+            let w = if o == 0 {
+                4
+            } else if o == 4 {
+                1
+            } else {
+                [1usize, 2][rng.below(2) as usize]
+            };
             (base + o, w, "xattr field")
         }
         Kind::DirBlock => {
@@ -196,7 +206,6 @@ fn mutate_blind(img: &mut Vec<u8>, rng: &mut Rng) -> String {
         }
     }
 }
-
 
 /// Applies 1..=4 mutations chosen by `seed`; returns what was done.
 pub fn mutate_with_seed(img: &mut Vec<u8>, seed: u64) -> Vec<String> {

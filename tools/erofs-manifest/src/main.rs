@@ -24,9 +24,7 @@ fn main() {
             "--ino" => opts.ino = true,
             "--no-ino" => opts.ino = false,
             "--readdir-order" => opts.readdir_order = true,
-            _ if a.starts_with("--max-read=") => {
-                opts.max_read = a["--max-read=".len()..].parse().unwrap_or_else(|_| usage())
-            }
+            _ if a.starts_with("--max-read=") => opts.max_read = a["--max-read=".len()..].parse().unwrap_or_else(|_| usage()),
             _ if root.is_none() => root = Some(PathBuf::from(a)),
             _ => usage(),
         }
@@ -44,4 +42,3 @@ fn usage() -> ! {
     eprintln!("usage: erofs-manifest [--no-mtime] [--no-dir-size] [--ino] [--readdir-order] [--max-read=BYTES] DIR");
     std::process::exit(2)
 }
-

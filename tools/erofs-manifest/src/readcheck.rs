@@ -203,7 +203,7 @@ fn fiemap(fd: i32) -> String {
     // struct fiemap header (32 bytes) then MAX extents of 56 bytes.
     let mut buf = vec![0u64; (32 + MAX * 56) / 8];
     buf[1] = u64::MAX; // fm_length
-    // fm_flags = FIEMAP_FLAG_SYNC (1) at byte 16; fm_extent_count at 24.
+                       // fm_flags = FIEMAP_FLAG_SYNC (1) at byte 16; fm_extent_count at 24.
     let b = unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast::<u8>(), buf.len() * 8) };
     b[16..20].copy_from_slice(&1u32.to_ne_bytes());
     b[24..28].copy_from_slice(&(MAX as u32).to_ne_bytes());

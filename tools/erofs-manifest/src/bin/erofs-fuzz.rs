@@ -30,8 +30,8 @@ use std::io::Write;
 use std::os::unix::io::AsRawFd;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// How long one image may take before its worker counts as hung (the
 /// slowest images take a few seconds on the debug kernel under TCG).
@@ -113,10 +113,14 @@ fn main() {
     };
     let kmsg = Kmsg::open();
     std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers).map(|w| s.spawn({
-            let shared = &shared;
-            move || worker(shared, w as usize)
-        })).collect();
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                s.spawn({
+                    let shared = &shared;
+                    move || worker(shared, w as usize)
+                })
+            })
+            .collect();
         loop {
             let done = handles.iter().all(|h| h.is_finished());
             if let Some(report) = kmsg.bad_lines() {
@@ -136,9 +140,14 @@ fn main() {
                 break;
             }
             if !shared.stop.load(Ordering::Relaxed) {
-                let stuck = shared.in_flight.lock().map(|v| v.clone()).unwrap_or_default().into_iter().enumerate().find(
-                    |(w, (img, since))| !img.is_empty() && !handles[*w].is_finished() && since.elapsed() > HANG,
-                );
+                let stuck = shared
+                    .in_flight
+                    .lock()
+                    .map(|v| v.clone())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .enumerate()
+                    .find(|(w, (img, since))| !img.is_empty() && !handles[*w].is_finished() && since.elapsed() > HANG);
                 if let Some((w, (img, _))) = stuck {
                     shared.stop.store(true, Ordering::Relaxed);
                     let _guard = shared.out.lock();

@@ -16,9 +16,7 @@ fn main() {
     let (fstype, src, target) = (c(&a[1]), c(&a[2]), c(&a[3]));
     let opts = c(a.get(4).map(String::as_str).unwrap_or(""));
     // SAFETY: valid C strings for the call; flags request a read-only mount.
-    let r = unsafe {
-        libc::mount(src.as_ptr(), target.as_ptr(), fstype.as_ptr(), libc::MS_RDONLY, opts.as_ptr().cast())
-    };
+    let r = unsafe { libc::mount(src.as_ptr(), target.as_ptr(), fstype.as_ptr(), libc::MS_RDONLY, opts.as_ptr().cast()) };
     if r != 0 {
         eprintln!("erofs-mount: {}: {}", a[2], std::io::Error::last_os_error());
         std::process::exit(1);
