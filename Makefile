@@ -3,19 +3,25 @@
 # project's entry points.
 #
 #   make KDIR=/path/to/kernel/build   build erofs_rs.ko
-#   make demo                         main job: build all, mount an image in QEMU
-#   make check                        every test (host and guest)
+#   make demo [KERNEL=7.3]            main job: build all, mount an image in QEMU
+#   make check [KERNEL=7.3]           every test (host and guest) on one test kernel
+#   make check-all                    make check on every test kernel (6.12, 7.3): CI
 #   make check-debug                  the guest tests on a KASAN/lockdep/kmemleak kernel
 #   make fuzz-kernel ITER=N SEED=S [DEBUG=1]   in-guest corrupted-image fuzzer
 #   make stress [SECS=600] [DEBUG=1]  16 readers, cache drops, mount cycles
 #   make bench [REPS=5]               erofs_rs vs C erofs (squashfs, ext4 as references)
 #
-# KDIR defaults to the cached test kernel that tools/setup builds.
+# KDIR defaults to the cached test kernel that tools/setup builds
+# (KERNEL=6.12, the default, or KERNEL=7.3).
 
-KDIR ?= $(shell tools/setup kdir 2>/dev/null)
+KERNEL ?= 6.12
+KDIR ?= $(shell KERNEL=$(KERNEL) tools/setup kdir 2>/dev/null)
+# Our cached test kernels record the LLVM (and libclang for bindgen) they
+# were built with; a kernel of yours is assumed to be an LLVM=1 build.
+-include $(KDIR)/erofs-rs-toolchain.mk
 LLVM ?= 1
 
-.PHONY: all modules clean demo check check-debug fuzz-kernel stress bench host-test setup
+.PHONY: all modules clean demo check check-all check-debug fuzz-kernel stress bench host-test setup
 all: modules
 
 modules:
@@ -37,6 +43,9 @@ demo:
 
 check:
 	tools/check
+
+check-all:
+	tools/check-all
 
 check-debug:
 	tools/check-debug

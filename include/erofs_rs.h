@@ -10,6 +10,7 @@
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/fiemap.h>
+#include <linux/filelock.h>
 #include <linux/highmem.h>
 #include <linux/iomap.h>
 #include <linux/module.h>
@@ -32,7 +33,6 @@
  */
 void erofs_rs_errorfc(struct fs_context *fc, const char *msg);
 const char *erofs_rs_param_string(struct fs_parameter *param);
-int erofs_rs_param_is_flag(struct fs_parameter *param);
 struct folio *erofs_rs_read_mapping_folio(struct address_space *mapping, pgoff_t index);
 void *erofs_rs_kmap_local_folio(struct folio *folio, size_t offset);
 void erofs_rs_kunmap_local(const void *addr);
@@ -59,6 +59,10 @@ bool erofs_rs_is_err(const void *ptr);
 long erofs_rs_ptr_err(const void *ptr);
 void *erofs_rs_err_ptr(long error);
 unsigned long erofs_rs_inode_state(struct inode *inode);
+void erofs_rs_inode_set_fop(struct inode *inode, const struct file_operations *fop);
+void erofs_rs_inode_set_link(struct inode *inode, char *link);
+int erofs_rs_iomap_read_folio(struct folio *folio, const struct iomap_ops *ops);
+void erofs_rs_iomap_readahead(struct readahead_control *rac, const struct iomap_ops *ops);
 loff_t erofs_rs_mapping_size(struct address_space *mapping);
 const char *erofs_rs_sb_id(struct super_block *sb);
 const unsigned char *erofs_rs_dentry_name(struct dentry *dentry, unsigned int *len);
@@ -76,7 +80,7 @@ void erofs_rs_sb_set_blocksize_raw(struct super_block *sb, unsigned int bits);
 bool erofs_rs_sb_has_bdev(struct super_block *sb);
 bool erofs_rs_sb_is_anon(struct super_block *sb);
 size_t erofs_rs_iov_iter_count(struct iov_iter *i);
-unsigned int erofs_rs_dio_align_mask(struct inode *inode);
+unsigned int erofs_rs_bdev_logical_block_size(struct block_device *bdev);
 bool erofs_rs_iocb_is_direct(struct kiocb *iocb);
 struct block_device *erofs_rs_sb_bdev(struct super_block *sb);
 void erofs_rs_mapping_readahead(struct address_space *mapping, pgoff_t index, unsigned long nr);

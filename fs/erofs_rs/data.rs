@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! File data (fs/erofs/data.c): mapping logical ranges of uncompressed
-//! inodes to the image and filling page-cache folios.
+//! inodes to the image (iomap, fiemap), filling page-cache folios, and
+//! the regular-file operations (erofs_file_read_iter with O_DIRECT).
 
 use crate::format::data::{map_blocks, map_dev, Mapping};
 use crate::format::zdata::read_file;
 use crate::format::{self, Source};
 use crate::inode::ErofsInode;
 use crate::super_::{fs_error, Erofs, ErofsSb};
-use crate::vfs::{self, FiemapExtent, FiemapKind, Inode, IoMapping, LockedFolio, Readahead};
+use crate::vfs::file::{self, IovIter, Kiocb};
+use crate::vfs::{self, address_space, fiemap, iomap, FiemapInfo, Inode, IoMapping, LockedFolio, Readahead};
 use crate::zdata::ZReader;
 use kernel::prelude::*;
 
@@ -54,7 +56,7 @@ pub(crate) fn with_block<R>(sbi: &ErofsSb, di: &ErofsInode, index: u64, f: impl 
 
 pub(crate) fn read_folio(inode: &Inode<Erofs>, folio: &mut LockedFolio) -> Result {
     let sb = inode.super_block();
-    let sbi = sb.data()?;
+    let sbi = sb.data();
     fill_folio(sb.id(), inode.data(), &mut reader(sbi, inode.data()), folio)
 }
 
@@ -62,7 +64,7 @@ pub(crate) fn read_folio(inode: &Inode<Erofs>, folio: &mut LockedFolio) -> Resul
 /// that a decoded extent serves every folio it covers.
 pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
     let sb = inode.super_block();
-    let Ok(sbi) = sb.data() else { return };
+    let sbi = sb.data();
     let di = inode.data();
     let mut r = reader(sbi, di).whole_extents();
     while let Some(mut folio) = ra.next_folio() {
@@ -95,15 +97,74 @@ fn fill_folio(sb_id: &CStr, di: &ErofsInode, r: &mut ZReader<'_>, folio: &mut Lo
     Ok(())
 }
 
+/// One extent as fiemap reports it (an iomap in the C driver).
+struct FiemapExtent {
+    /// Logical start; at or before the position asked for.
+    offset: u64,
+    len: u64,
+    kind: FiemapKind,
+}
+
+enum FiemapKind {
+    /// Not reported.
+    Hole,
+    /// Data at this physical byte address (0 when it has none).
+    Mapped(u64),
+    /// Data stored inline with metadata.
+    Inline,
+}
+
+/// erofs_fiemap: reports the extents of a file as iomap_fiemap does for
+/// the C driver: each mapping as its own extent, holes skipped, the last
+/// one flagged.
+pub(crate) fn fiemap(inode: &Inode<Erofs>, fi: &mut FiemapInfo<'_>, start: u64, len: u64) -> Result {
+    let mut len = len;
+    fi.prep(start, &mut len)?;
+    let end = start.saturating_add(len);
+    let mut fill = |e: &FiemapExtent, last: bool| -> Result<bool> {
+        let (phys, mut flags) = match e.kind {
+            FiemapKind::Mapped(p) => (p, 0),
+            FiemapKind::Inline => (0, fiemap::EXTENT_DATA_INLINE),
+            FiemapKind::Hole => return Ok(false),
+        };
+        if last {
+            flags |= fiemap::EXTENT_LAST;
+        }
+        fi.fill_next_extent(e.offset, phys, e.len, flags)
+    };
+    let mut prev: Option<FiemapExtent> = None;
+    let mut pos = start;
+    while pos < end {
+        let e = fiemap_extent(inode, pos, end - pos)?;
+        let next = e.offset.saturating_add(e.len).min(end);
+        if next <= pos {
+            break;
+        }
+        if !matches!(e.kind, FiemapKind::Hole) {
+            if let Some(p) = prev.take() {
+                if fill(&p, false)? {
+                    return Ok(()); // the caller's array is full
+                }
+            }
+            prev = Some(e);
+        }
+        pos = next;
+    }
+    if let Some(p) = prev {
+        fill(&p, true)?;
+    }
+    Ok(())
+}
+
 /// The extent at `pos` as the C driver's iomap ops report it for fiemap:
 /// erofs_iomap_begin for uncompressed inodes (flat ranges start at `pos`,
 /// chunks at their chunk start), z_erofs_iomap_begin_report for compressed
 /// ones (whole decompressed extents; fragments have no address).
-pub(crate) fn fiemap_extent(inode: &Inode<Erofs>, pos: u64, len: u64) -> Result<FiemapExtent> {
+fn fiemap_extent(inode: &Inode<Erofs>, pos: u64, len: u64) -> Result<FiemapExtent> {
     use crate::format::erofs_fs::INODE_CHUNK_BASED;
     use crate::format::zmap::{self, ZInfo, ZKind};
     let sb = inode.super_block();
-    let sbi = sb.data()?;
+    let sbi = sb.data();
     let di = inode.data();
     if pos >= di.size {
         return Ok(FiemapExtent { offset: pos, len, kind: FiemapKind::Hole });
@@ -134,9 +195,9 @@ pub(crate) fn fiemap_extent(inode: &Inode<Erofs>, pos: u64, len: u64) -> Result<
 }
 
 /// erofs_iomap_begin: where the file range at `pos` lives, for iomap.
-pub(crate) fn iomap_begin<'a>(inode: &'a Inode<Erofs>, pos: u64, length: u64) -> Result<IoMapping<'a>> {
+fn iomap_begin<'a>(inode: &'a Inode<Erofs>, pos: u64, length: u64) -> Result<IoMapping<'a>> {
     let sb = inode.super_block();
-    let sbi = sb.data()?;
+    let sbi = sb.data();
     let di = inode.data();
     if pos >= di.size {
         // Leave post-EOF ranges unmapped, as erofs_map_blocks does.
@@ -160,4 +221,87 @@ pub(crate) fn iomap_begin<'a>(inode: &'a Inode<Erofs>, pos: u64, length: u64) ->
             IoMapping::Mapped { offset: ext.la, length: ext.len, bdev, addr }
         }
     })
+}
+
+/// erofs_iomap_ops.
+struct IomapOps;
+
+impl iomap::Operations for IomapOps {
+    type FileSystem = Erofs;
+
+    fn begin<'a>(inode: &'a Inode<Erofs>, pos: u64, length: u64) -> Result<IoMapping<'a>> {
+        iomap_begin(inode, pos, length)
+    }
+}
+
+/// erofs_aops: uncompressed inodes on block devices, read with bios
+/// that iomap builds.
+pub(crate) static EROFS_AOPS: address_space::Ops<Erofs> = address_space::Ops::iomap::<IomapOps>();
+
+/// How many bytes an O_DIRECT read copies at a time.
+const DIRECT_CHUNK: usize = 128 << 10;
+
+/// erofs_file_read_iter: buffered reads go through the page cache;
+/// O_DIRECT reads, aligned as the C driver requires (to the device's
+/// logical block size, or the block size of a file-backed mount), copy
+/// from the image without filling the file's page cache. (The C driver
+/// issues bios straight to the device; here the image is read through
+/// the device's own page cache, so the data is the same but the device's
+/// cache is used.)
+fn read_iter(iocb: &mut Kiocb<'_, Erofs>, to: &mut IovIter<'_>) -> Result<usize> {
+    let count = to.count();
+    if count == 0 {
+        return Ok(0);
+    }
+    if !iocb.is_direct() {
+        return iocb.filemap_read(to);
+    }
+    let inode = iocb.inode();
+    let sb = inode.super_block();
+    let align = sb.bdev_logical_block_size().unwrap_or_else(|| inode.block_size()) as u64;
+    let pos = iocb.pos();
+    if (pos | count as u64 | to.alignment()) & (align - 1) != 0 {
+        return Err(EINVAL);
+    }
+    let size = inode.size();
+    if pos >= size {
+        return Ok(0);
+    }
+    let total = (count as u64).min(size - pos) as usize;
+    let mut buf = KVVec::from_elem(0u8, total.min(DIRECT_CHUNK), GFP_KERNEL)?;
+    let mut done = 0usize;
+    while done < total {
+        let n = (total - done).min(buf.len());
+        if let Err(e) = read_any(sb.id(), sb.data(), inode.data(), pos + done as u64, &mut buf[..n]) {
+            if done == 0 {
+                return Err(e);
+            }
+            break;
+        }
+        let copied = to.copy_to(&buf[..n]);
+        done += copied;
+        if copied < n {
+            if done == 0 {
+                return Err(EFAULT);
+            }
+            break;
+        }
+    }
+    iocb.advance(done);
+    Ok(done)
+}
+
+/// erofs_file_fops.
+struct FileFops;
+
+pub(crate) static EROFS_FILE_FOPS: file::Ops<Erofs> = file::Ops::new::<FileFops>();
+
+#[vtable]
+impl file::Operations for FileFops {
+    type FileSystem = Erofs;
+    const PAGE_CACHE_FILE: bool = true;
+
+    fn read_iter(iocb: &mut Kiocb<'_, Erofs>, to: &mut IovIter<'_>) -> Result<usize> {
+        read_iter(iocb, to)
+    }
 }

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Directory iteration (fs/erofs/dir.c).
+//! Directory iteration (fs/erofs/dir.c) and the directory file
+//! operations.
 
 use crate::format;
 use crate::format::dir::{iterate, DirBlocks};
 use crate::inode::ErofsInode;
 use crate::super_::{fs_error, Erofs, ErofsSb};
+use crate::vfs::file::{self, Ops};
 use crate::vfs::{DirEmitter, Inode};
 use kernel::prelude::*;
 
@@ -24,7 +26,7 @@ impl DirBlocks for DirData<'_> {
 
 pub(crate) fn readdir(dir: &Inode<Erofs>, emitter: &mut DirEmitter) -> Result {
     let sb = dir.super_block();
-    let sbi = sb.data()?;
+    let sbi = sb.data();
     let di = dir.data();
     let mut blocks = DirData { sbi, di };
     let start = emitter.pos();
@@ -43,5 +45,19 @@ pub(crate) fn readdir(dir: &Inode<Erofs>, emitter: &mut DirEmitter) -> Result {
             Ok(())
         }
         Err(e) => Err(fs_error(sb.id(), format_args!("readdir nid {}", di.nid), e)),
+    }
+}
+
+/// erofs_dir_fops.
+struct DirFops;
+
+pub(crate) static EROFS_DIR_FOPS: Ops<Erofs> = Ops::new::<DirFops>();
+
+#[vtable]
+impl file::Operations for DirFops {
+    type FileSystem = Erofs;
+
+    fn read_dir(dir: &Inode<Erofs>, emitter: &mut DirEmitter) -> Result {
+        readdir(dir, emitter)
     }
 }

@@ -2,6 +2,12 @@
 /*
  * C shims for what bindgen cannot express: static inline functions and
  * macros. Nothing else belongs here; the filesystem itself is Rust.
+ *
+ * This file and vfs/compat.rs are where the supported kernels differ
+ * (6.12 LTS and 7.x; tested on 6.12.117 and 7.3.4): a shim whose kernel
+ * function changed between them picks the kernel's call here, by the
+ * EROFS_RS_HAVE_* flags that Kbuild sets from the kernel's headers, so
+ * the Rust side sees one signature.
  */
 #include "../../include/erofs_rs.h"
 #include <linux/err.h>
@@ -17,11 +23,6 @@ void erofs_rs_errorfc(struct fs_context *fc, const char *msg)
 const char *erofs_rs_param_string(struct fs_parameter *param)
 {
 	return param->type == fs_value_is_string ? param->string : NULL;
-}
-
-int erofs_rs_param_is_flag(struct fs_parameter *param)
-{
-	return param->type == fs_value_is_flag;
 }
 
 struct folio *erofs_rs_read_mapping_folio(struct address_space *mapping, pgoff_t index)
@@ -155,9 +156,53 @@ void *erofs_rs_err_ptr(long error)
 	return ERR_PTR(error);
 }
 
+/* i_state became a struct read through accessors in 6.19. */
 unsigned long erofs_rs_inode_state(struct inode *inode)
 {
+#ifdef EROFS_RS_HAVE_INODE_STATE_READ_ONCE
+	return inode_state_read_once(inode);
+#else
 	return inode->i_state;
+#endif
+}
+
+/*
+ * i_fop and i_link are members of anonymous unions in struct inode,
+ * whose bindgen names (__bindgen_anon_N) change with the struct.
+ */
+void erofs_rs_inode_set_fop(struct inode *inode, const struct file_operations *fop)
+{
+	inode->i_fop = fop;
+}
+
+void erofs_rs_inode_set_link(struct inode *inode, char *link)
+{
+	inode->i_link = link;
+}
+
+/*
+ * iomap reads into the page cache through bios. 6.19 split
+ * iomap_read_folio()/iomap_readahead() into a read context (whose bio
+ * flavour is iomap_bio_read_folio()/iomap_bio_readahead()), and 7.0 gave
+ * them a private argument; the bio helpers keep one signature.
+ */
+int erofs_rs_iomap_read_folio(struct folio *folio, const struct iomap_ops *ops)
+{
+#ifdef EROFS_RS_HAVE_IOMAP_BIO_READ
+	iomap_bio_read_folio(folio, ops);
+	return 0;
+#else
+	return iomap_read_folio(folio, ops);
+#endif
+}
+
+void erofs_rs_iomap_readahead(struct readahead_control *rac, const struct iomap_ops *ops)
+{
+#ifdef EROFS_RS_HAVE_IOMAP_BIO_READ
+	iomap_bio_readahead(rac, ops);
+#else
+	iomap_readahead(rac, ops);
+#endif
 }
 
 loff_t erofs_rs_mapping_size(struct address_space *mapping)
@@ -256,12 +301,9 @@ size_t erofs_rs_iov_iter_count(struct iov_iter *i)
 	return iov_iter_count(i);
 }
 
-/* The alignment O_DIRECT reads need, as erofs_file_read_iter() checks. */
-unsigned int erofs_rs_dio_align_mask(struct inode *inode)
+unsigned int erofs_rs_bdev_logical_block_size(struct block_device *bdev)
 {
-	struct block_device *bdev = inode->i_sb->s_bdev;
-
-	return (bdev ? bdev_logical_block_size(bdev) : i_blocksize(inode)) - 1;
+	return bdev_logical_block_size(bdev);
 }
 
 bool erofs_rs_iocb_is_direct(struct kiocb *iocb)

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Reading inodes (fs/erofs/inode.c): the on-disk inode becomes the VFS
-//! inode's attributes, and its type picks its operations.
+//! inode's attributes, and its type and layout pick its operations
+//! (erofs_fill_inode); getattr, and the inode operation tables of
+//! regular files, special files and symlinks.
 
 use crate::format;
 use crate::format::inode::{FileType, Inode as DiskInode};
 use crate::format::zmap::ZInfo;
 use crate::super_::{fs_error, Erofs};
-use crate::vfs::{InodeKind, InodeParams, IoPath, SuperBlock};
+use crate::vfs::inode::{self as vi, AclType, GetLink, Kstat, Ops};
+use crate::vfs::{FiemapInfo, Inode, InodeParams, SuperBlock};
+use crate::{data, dir, fileio, namei, xattr, zdata};
 use kernel::prelude::*;
 
 /// What our inodes keep besides the VFS inode: the on-disk inode and, for
@@ -27,31 +31,23 @@ impl core::ops::Deref for ErofsInode {
     }
 }
 
-pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParams, ErofsInode)> {
-    let sbi = sb.data()?;
+/// erofs_read_inode + erofs_fill_inode: the inode `nid`, its attributes
+/// and operations.
+pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParams<Erofs>, ErofsInode)> {
+    let sbi = sb.data();
     let disk = &sbi.disk;
     let di = DiskInode::read(&sbi.src, disk, nid).map_err(|e| fs_error(sb.id(), format_args!("nid {}", nid), e))?;
-    let kind = match di.file_type() {
-        FileType::Directory => InodeKind::Directory,
-        // O_DIRECT is offered for uncompressed files, as in the C driver.
-        FileType::Regular => InodeKind::Regular { direct_io: !di.is_compressed() },
-        FileType::Symlink if di.is_fast_symlink(disk) => {
-            // The target sits right after the inode and its xattrs, inside
-            // the block; keep a NUL-terminated copy for get_link.
-            let len = di.size as usize;
-            let mut target = KVec::from_elem(0u8, len + 1, GFP_KERNEL)?;
-            let at = di.tail_offset().map_err(|e| fs_error(sb.id(), format_args!("nid {}", nid), e))?;
-            crate::format::read_exact(&sbi.src, 0, at, disk.block_size(), &mut target[..len])
-                .map_err(|e| fs_error(sb.id(), format_args!("symlink nid {}", nid), e))?;
-            InodeKind::FastSymlink(target)
-        }
-        FileType::Symlink => InodeKind::Symlink,
-        _ => InodeKind::Special,
+    // Data goes through iomap for uncompressed inodes on block devices,
+    // through the file-backed path on regular files, and through the
+    // decompressor for compressed ones, whatever the file type.
+    let aops = if di.is_compressed() {
+        &zdata::Z_EROFS_AOPS
+    } else if sb.has_bdev() {
+        &data::EROFS_AOPS
+    } else {
+        &fileio::EROFS_FILEIO_AOPS
     };
-    // iomap for uncompressed data on block devices, as the C driver.
-    let io = if di.is_compressed() || sb.is_file_backed() { IoPath::Copy } else { IoPath::Iomap };
-    let params = InodeParams {
-        io,
+    let mut params = InodeParams {
         mode: di.mode,
         uid: di.uid,
         gid: di.gid,
@@ -62,17 +58,116 @@ pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParam
         mtime_nsec: di.mtime_nsec,
         rdev_major: di.rdev_major,
         rdev_minor: di.rdev_minor,
-        kind,
+        iops: &EROFS_GENERIC_IOPS,
+        fops: None,
+        aops: None,
+        link: None,
+        nohighmem: false,
     };
+    match di.file_type() {
+        FileType::Regular => {
+            params.fops = Some(&data::EROFS_FILE_FOPS);
+            params.aops = Some(aops);
+        }
+        FileType::Directory => {
+            params.iops = &namei::EROFS_DIR_IOPS;
+            params.fops = Some(&dir::EROFS_DIR_FOPS);
+            params.aops = Some(aops);
+            params.nohighmem = true;
+        }
+        FileType::Symlink if di.is_fast_symlink(disk) => {
+            // The target sits right after the inode and its xattrs, inside
+            // the block; keep a NUL-terminated copy for get_link.
+            let len = di.size as usize;
+            let mut target = KVec::from_elem(0u8, len + 1, GFP_KERNEL)?;
+            let at = di.tail_offset().map_err(|e| fs_error(sb.id(), format_args!("nid {}", nid), e))?;
+            crate::format::read_exact(&sbi.src, 0, at, disk.block_size(), &mut target[..len])
+                .map_err(|e| fs_error(sb.id(), format_args!("symlink nid {}", nid), e))?;
+            params.iops = &EROFS_FAST_SYMLINK_IOPS;
+            params.link = Some(target);
+            params.nohighmem = true;
+        }
+        FileType::Symlink => {
+            params.iops = &EROFS_SYMLINK_IOPS;
+            params.aops = Some(aops);
+            params.nohighmem = true;
+        }
+        // Device nodes, fifos and sockets: the VFS sets them up from the
+        // mode and device number.
+        _ => {}
+    }
     let zinfo = (di.is_compressed() && di.size > 0).then(|| ZInfo::read(&sbi.src, disk, &di));
     Ok((params, ErofsInode { disk: di, zinfo }))
 }
 
-/// STATX_ATTR_COMPRESSED and STATX_ATTR_IMMUTABLE, as erofs_getattr sets
-/// them: every inode is immutable, compressed ones say so.
-pub(crate) fn statx_attributes(inode: &crate::vfs::Inode<Erofs>) -> (u64, u64) {
-    const COMPRESSED: u64 = 0x4;
-    const IMMUTABLE: u64 = 0x10;
-    let attrs = if inode.data().is_compressed() { COMPRESSED | IMMUTABLE } else { IMMUTABLE };
-    (attrs, COMPRESSED | IMMUTABLE)
+/// erofs_getattr: every inode is immutable, compressed ones say so;
+/// regular files answer STATX_DIOALIGN.
+pub(crate) fn getattr(inode: &Inode<Erofs>, stat: &mut Kstat<'_>) -> Result {
+    let di = inode.data();
+    let supported = vi::STATX_ATTR_COMPRESSED | vi::STATX_ATTR_IMMUTABLE;
+    let set = if di.is_compressed() { supported } else { vi::STATX_ATTR_IMMUTABLE };
+    stat.add_attributes(set, supported);
+    if stat.request_mask() & vi::STATX_DIOALIGN != 0 && di.file_type() == FileType::Regular {
+        // Direct I/O alignment is not reported yet: no alignment, which
+        // statx defines as "no direct I/O support".
+        stat.add_result(vi::STATX_DIOALIGN);
+    }
+    stat.fill_generic();
+    Ok(())
+}
+
+/// erofs_generic_iops: regular files and special files.
+struct GenericIops;
+/// erofs_symlink_iops: symlinks whose target is file data.
+struct SymlinkIops;
+/// erofs_fast_symlink_iops: symlinks whose target is in the inode.
+struct FastSymlinkIops;
+
+pub(crate) static EROFS_GENERIC_IOPS: Ops<Erofs> = Ops::new::<GenericIops>();
+pub(crate) static EROFS_SYMLINK_IOPS: Ops<Erofs> = Ops::new::<SymlinkIops>();
+pub(crate) static EROFS_FAST_SYMLINK_IOPS: Ops<Erofs> = Ops::new::<FastSymlinkIops>();
+
+#[vtable]
+impl vi::Operations for GenericIops {
+    type FileSystem = Erofs;
+
+    fn getattr(inode: &Inode<Erofs>, stat: &mut Kstat<'_>) -> Result {
+        getattr(inode, stat)
+    }
+
+    fn get_acl_xattr(inode: &Inode<Erofs>, ty: AclType) -> Result<Option<KVec<u8>>> {
+        xattr::get_acl_xattr(inode, ty)
+    }
+
+    fn fiemap(inode: &Inode<Erofs>, fi: &mut FiemapInfo<'_>, start: u64, len: u64) -> Result {
+        data::fiemap(inode, fi, start, len)
+    }
+}
+
+#[vtable]
+impl vi::Operations for SymlinkIops {
+    type FileSystem = Erofs;
+    const GET_LINK: GetLink = GetLink::PageCache;
+
+    fn getattr(inode: &Inode<Erofs>, stat: &mut Kstat<'_>) -> Result {
+        getattr(inode, stat)
+    }
+
+    fn get_acl_xattr(inode: &Inode<Erofs>, ty: AclType) -> Result<Option<KVec<u8>>> {
+        xattr::get_acl_xattr(inode, ty)
+    }
+}
+
+#[vtable]
+impl vi::Operations for FastSymlinkIops {
+    type FileSystem = Erofs;
+    const GET_LINK: GetLink = GetLink::InodeLink;
+
+    fn getattr(inode: &Inode<Erofs>, stat: &mut Kstat<'_>) -> Result {
+        getattr(inode, stat)
+    }
+
+    fn get_acl_xattr(inode: &Inode<Erofs>, ty: AclType) -> Result<Option<KVec<u8>>> {
+        xattr::get_acl_xattr(inode, ty)
+    }
 }

@@ -6,10 +6,12 @@
 use crate::format::data::DeviceMode;
 use crate::format::erofs_fs::SUPER_MAGIC_V1;
 use crate::format::{self, super_block::SuperBlock as DiskSuper};
-use crate::vfs::{self, DirEmitter, FileSystem, FsContext, Inode, InodeParams, LockedFolio, MetaSource, SeqFile, StatFs, SuperBlock};
-use crate::vfs::{FiemapExtent, NameSink};
+use crate::vfs::dentry::Root;
+use crate::vfs::super_block::New;
+use crate::vfs::xattr::HandlerTable;
+use crate::vfs::{self, FileRef, FileSystem, FsContext, Inode, InodeParams, MetaSource, NameSink, SeqFile, StatFs, SuperBlock};
 use crate::zdata::ZState;
-use crate::{data, dir, inode, namei, xattr};
+use crate::{inode, xattr};
 use kernel::c_str;
 use kernel::prelude::*;
 
@@ -90,7 +92,7 @@ pub(crate) fn fs_error(id: &CStr, what: core::fmt::Arguments<'_>, e: format::Err
         | E::BadMagic(_)
         | E::BadExtSlots(_)
         | E::BadDeviceTable => EINVAL,
-        E::BadChecksum { .. } => Error::from_errno(-74), // EBADMSG
+        E::BadChecksum { .. } => vfs::error::ebadmsg(),
         E::UnsupportedInodeFormat(_) | E::UnsupportedDataLayout(_) | E::UnsupportedAlgorithm(_) | E::Unsupported(_) => {
             vfs::error::eopnotsupp()
         }
@@ -106,9 +108,11 @@ fn flag(fc: &FsContext, value: Option<&[u8]>) -> Result {
     Ok(())
 }
 
+#[vtable]
 impl FileSystem for Erofs {
     const NAME: &'static CStr = c_str!("erofs_rs");
     const MAGIC: u64 = SUPER_MAGIC_V1 as u64;
+    const XATTR_HANDLERS: Option<&'static HandlerTable> = Some(&xattr::EROFS_XATTR_HANDLERS);
     type Options = MountOptions;
     type Data = ErofsSb;
     type INodeData = inode::ErofsInode;
@@ -164,7 +168,7 @@ impl FileSystem for Erofs {
         Ok(())
     }
 
-    fn fill_super(sb: &SuperBlock<Self>, fc: &FsContext, mut opts: MountOptions) -> Result<ErofsSb> {
+    fn fill_super(sb: &SuperBlock<Self, New>, fc: &FsContext, mut opts: MountOptions, backing: Option<FileRef>) -> Result<ErofsSb> {
         if !sb.set_blocksize(vfs::PAGE_SIZE as u32) {
             fc.error(c_str!("failed to set initial blksize"));
             return Err(EINVAL);
@@ -182,7 +186,7 @@ impl FileSystem for Erofs {
         }
         let given = extra.len();
         opts.devices = KVec::new();
-        let src = MetaSource::new(sb, extra)?;
+        let src = MetaSource::new(sb, backing, extra)?;
         let disk = DiskSuper::read(&src).map_err(|e| fs_error(sb.id(), format_args!("superblock"), e))?;
         if disk.block_size() as usize > vfs::PAGE_SIZE {
             pr_err!("{}: blkszbits {} isn't supported\n", sb.id(), disk.blkszbits);
@@ -212,7 +216,6 @@ impl FileSystem for Erofs {
         }
         sb.set_uuid(&disk.uuid);
         sb.set_posix_acl(opts.acl);
-        pr_info!("{}: mounted with root inode @ nid {}.\n", sb.id(), disk.root_nid);
         if opts.dax == DaxMode::Always {
             // Until the DAX issue lands, every device is one we cannot map.
             fc.error(c_str!("DAX unsupported by block device. Turning off DAX."));
@@ -225,57 +228,35 @@ impl FileSystem for Erofs {
         Ok(sbi)
     }
 
-    fn root_ino(data: &ErofsSb) -> u64 {
-        data.disk.root_nid
+    /// The root directory, and the message the C driver logs once a
+    /// mount has succeeded (not before: a mount that fails later must not
+    /// say it mounted).
+    fn init_root(sb: &SuperBlock<Self>) -> Result<Root<Self>> {
+        let nid = sb.data().disk.root_nid;
+        let root = sb.iget(nid)?;
+        if root.data().file_type() != format::inode::FileType::Directory {
+            pr_err!("{}: root inode {} is not a directory\n", sb.id(), nid);
+            return Err(EINVAL);
+        }
+        let root = Root::try_new(root)?;
+        pr_info!("{}: mounted with root inode @ nid {}.\n", sb.id(), nid);
+        Ok(root)
     }
 
-    fn read_inode(sb: &SuperBlock<Self>, ino: u64) -> Result<(InodeParams, inode::ErofsInode)> {
+    fn read_inode(sb: &SuperBlock<Self>, ino: u64) -> Result<(InodeParams<Self>, inode::ErofsInode)> {
         inode::read_inode(sb, ino)
     }
 
-    fn lookup(dir: &Inode<Self>, name: &[u8]) -> Result<Option<u64>> {
-        namei::lookup(dir, name)
+    fn xattr_get(inode: &Inode<Self>, index: i32, name: &[u8], buf: Option<&mut [u8]>) -> Result<usize> {
+        xattr::get(inode, index as u8, name, buf)
     }
 
-    fn readdir(dir: &Inode<Self>, emitter: &mut DirEmitter) -> Result {
-        dir::readdir(dir, emitter)
-    }
-
-    fn iomap_begin<'a>(inode: &'a Inode<Self>, pos: u64, length: u64) -> Result<vfs::IoMapping<'a>> {
-        data::iomap_begin(inode, pos, length)
-    }
-
-    fn read_direct(inode: &Inode<Self>, pos: u64, buf: &mut [u8]) -> Result {
-        let sb = inode.super_block();
-        data::read_any(sb.id(), sb.data()?, inode.data(), pos, buf)
-    }
-
-    fn read_folio(inode: &Inode<Self>, folio: &mut LockedFolio) -> Result {
-        data::read_folio(inode, folio)
-    }
-
-    fn readahead(inode: &Inode<Self>, ra: &mut vfs::Readahead) {
-        data::readahead(inode, ra)
-    }
-
-    fn xattr_get(inode: &Inode<Self>, index: u8, name: &[u8], buf: Option<&mut [u8]>) -> Result<usize> {
-        xattr::get(inode, index, name, buf)
-    }
-
-    fn xattr_list(inode: &Inode<Self>, sink: &mut NameSink<'_>) -> Result {
+    fn listxattr(inode: &Inode<Self>, sink: &mut NameSink<'_>) -> Result {
         xattr::list(inode, sink)
     }
 
-    fn statx_attributes(inode: &Inode<Self>) -> (u64, u64) {
-        inode::statx_attributes(inode)
-    }
-
-    fn fiemap_extent(inode: &Inode<Self>, pos: u64, len: u64) -> Result<FiemapExtent> {
-        data::fiemap_extent(inode, pos, len)
-    }
-
     fn statfs(sb: &SuperBlock<Self>) -> Result<StatFs> {
-        let sbi = sb.data()?;
+        let sbi = sb.data();
         Ok(StatFs {
             magic: SUPER_MAGIC_V1 as u64,
             bsize: sbi.disk.block_size() as u64,
@@ -289,7 +270,7 @@ impl FileSystem for Erofs {
     }
 
     fn show_options(sb: &SuperBlock<Self>, seq: &mut SeqFile) -> Result {
-        let o = &sb.data()?.opts;
+        let o = &sb.data().opts;
         seq.puts(if o.user_xattr { c_str!(",user_xattr") } else { c_str!(",nouser_xattr") });
         seq.puts(if o.acl { c_str!(",acl") } else { c_str!(",noacl") });
         seq.puts(match o.cache_strategy {
@@ -302,7 +283,7 @@ impl FileSystem for Erofs {
             DaxMode::Never => seq.puts(c_str!(",dax=never")),
             DaxMode::Default => {}
         }
-        if sb.is_file_backed() && o.directio {
+        if !sb.has_bdev() && o.directio {
             seq.puts(c_str!(",directio"));
         }
         Ok(())

@@ -1,19 +1,52 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Extended attributes (fs/erofs/xattr.c): lookups and listing through the
-//! format core, long name prefixes loaded at mount.
+//! Extended attributes (fs/erofs/xattr.c): the handlers, lookups and
+//! listing through the format core, POSIX ACL values, long name prefixes
+//! loaded at mount.
 
 use crate::format::inode::Inode as DiskInode;
 use crate::format::xattr::{self, LongPrefix};
 use crate::format::{self, read_exact};
 use crate::super_::{fs_error, Erofs, ErofsSb};
-use crate::vfs::{self, xattr::can_list, Inode, NameSink, SuperBlock};
+use crate::vfs::inode::AclType;
+use crate::vfs::super_block::New;
+use crate::vfs::xattr::{Handler, HandlerTable};
+use crate::vfs::{self, Inode, NameSink, SuperBlock};
 use core::ops::ControlFlow;
 use kernel::prelude::*;
 
+/// On-disk name indexes of the short prefixes (EROFS_XATTR_INDEX_*).
+pub(crate) const INDEX_USER: u8 = 1;
+pub(crate) const INDEX_POSIX_ACL_ACCESS: u8 = 2;
+pub(crate) const INDEX_POSIX_ACL_DEFAULT: u8 = 3;
+pub(crate) const INDEX_TRUSTED: u8 = 4;
+pub(crate) const INDEX_SECURITY: u8 = 6;
+
+static USER_HANDLER: Handler = Handler::new::<Erofs>(b"user.\0", INDEX_USER as i32);
+static TRUSTED_HANDLER: Handler = Handler::new::<Erofs>(b"trusted.\0", INDEX_TRUSTED as i32);
+static SECURITY_HANDLER: Handler = Handler::new::<Erofs>(b"security.\0", INDEX_SECURITY as i32);
+
+/// erofs_xattr_handlers: user., trusted. and security. names; the POSIX
+/// ACL names are the VFS's own, read through `get_acl_xattr`.
+pub(crate) static EROFS_XATTR_HANDLERS: HandlerTable =
+    HandlerTable::new(&[Some(&USER_HANDLER), Some(&TRUSTED_HANDLER), Some(&SECURITY_HANDLER), None]);
+
+/// Whether names of `index` may be listed to the caller, as
+/// xattr_handler_can_list() decides for the C driver's handlers: user.
+/// per mount option, trusted. for CAP_SYS_ADMIN, security. and the ACL
+/// names always; other indexes have no handler and are hidden.
+fn can_list(index: u8, user_xattr: bool) -> bool {
+    match index {
+        INDEX_USER => user_xattr,
+        INDEX_TRUSTED => vfs::capable_sys_admin(),
+        INDEX_SECURITY | INDEX_POSIX_ACL_ACCESS | INDEX_POSIX_ACL_DEFAULT => true,
+        _ => false,
+    }
+}
+
 /// Reads the long xattr name prefix table (erofs_xattr_prefixes_init):
 /// from the packed inode when the image has one, else from the metadata.
-pub(crate) fn read_prefixes(sb: &SuperBlock<Erofs>, sbi: &ErofsSb) -> Result<KVec<LongPrefix>> {
+pub(crate) fn read_prefixes(sb: &SuperBlock<Erofs, New>, sbi: &ErofsSb) -> Result<KVec<LongPrefix>> {
     let disk = &sbi.disk;
     let mut out = KVec::new();
     if disk.xattr_prefix_count == 0 {
@@ -44,10 +77,11 @@ pub(crate) fn read_prefixes(sb: &SuperBlock<Erofs>, sbi: &ErofsSb) -> Result<KVe
     Ok(out)
 }
 
+/// erofs_getxattr: the value of (`index`, `name`).
 pub(crate) fn get(inode: &Inode<Erofs>, index: u8, name: &[u8], buf: Option<&mut [u8]>) -> Result<usize> {
     let sb = inode.super_block();
-    let sbi = sb.data()?;
-    if index == vfs::xattr::INDEX_USER && !sbi.opts.user_xattr {
+    let sbi = sb.data();
+    if index == INDEX_USER && !sbi.opts.user_xattr {
         return Err(vfs::error::eopnotsupp());
     }
     let di = inode.data();
@@ -55,9 +89,10 @@ pub(crate) fn get(inode: &Inode<Erofs>, index: u8, name: &[u8], buf: Option<&mut
         .map_err(|e| fs_error(sb.id(), format_args!("xattrs of nid {}", di.nid), e))
 }
 
+/// erofs_listxattr.
 pub(crate) fn list(inode: &Inode<Erofs>, sink: &mut NameSink<'_>) -> Result {
     let sb = inode.super_block();
-    let sbi = sb.data()?;
+    let sbi = sb.data();
     let di = inode.data();
     let mut failed = None;
     let r = xattr::list(&sbi.src, &sbi.disk, di, &sbi.prefixes[..], |base, infix, suffix| {
@@ -75,4 +110,25 @@ pub(crate) fn list(inode: &Inode<Erofs>, sink: &mut NameSink<'_>) -> Result {
         return Err(e);
     }
     r.map_err(|e| fs_error(sb.id(), format_args!("xattrs of nid {}", di.nid), e))
+}
+
+/// erofs_get_acl: the value of the POSIX ACL xattr of kind `ty`, if any.
+pub(crate) fn get_acl_xattr(inode: &Inode<Erofs>, ty: AclType) -> Result<Option<KVec<u8>>> {
+    let index = match ty {
+        AclType::Access => INDEX_POSIX_ACL_ACCESS,
+        AclType::Default => INDEX_POSIX_ACL_DEFAULT,
+    };
+    let size = match get(inode, index, b"", None) {
+        Ok(n) => n,
+        Err(e) if e == vfs::error::enodata() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut value = KVec::from_elem(0u8, size, GFP_KERNEL)?;
+    match get(inode, index, b"", Some(&mut value)) {
+        // Both reads see the same image: the size cannot change.
+        Ok(n) if n == value.len() => Ok(Some(value)),
+        Ok(_) => Err(EIO),
+        Err(e) if e == vfs::error::enodata() => Ok(None),
+        Err(e) => Err(e),
+    }
 }

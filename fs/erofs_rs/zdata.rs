@@ -32,9 +32,10 @@ use crate::format::inode::Inode as DiskInode;
 use crate::format::zdata::{self as fz, ReadCtx};
 use crate::format::zmap::{ZExtent, ZInfo};
 use crate::format::{self, data::DeviceMode, read_exact, Source};
-use crate::super_::{CacheStrategy, ErofsSb};
+use crate::super_::{CacheStrategy, Erofs, ErofsSb};
+use crate::vfs::address_space::{self, Ops};
 use crate::vfs::compress::{Inflate, MicroLzma, Zstd};
-use crate::vfs::MetaSource;
+use crate::vfs::{Inode, LockedFolio, MetaSource, Readahead};
 use kernel::prelude::*;
 use kernel::sync::{new_condvar, new_mutex, CondVar, Mutex};
 
@@ -418,5 +419,25 @@ impl Drop for ZReader<'_> {
         if let Some(b) = self.stored.take() {
             self.sbi.z.buffers.lock().give_back(b);
         }
+    }
+}
+
+/// z_erofs_aops: compressed inodes, decoded into their page cache (by
+/// `data::read_folio` and `data::readahead`, which read through a
+/// [`ZReader`]). No O_DIRECT, as in the C driver.
+struct ZAops;
+
+pub(crate) static Z_EROFS_AOPS: Ops<Erofs> = Ops::new::<ZAops>();
+
+#[vtable]
+impl address_space::Operations for ZAops {
+    type FileSystem = Erofs;
+
+    fn read_folio(inode: &Inode<Erofs>, folio: &mut LockedFolio) -> Result {
+        crate::data::read_folio(inode, folio)
+    }
+
+    fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
+        crate::data::readahead(inode, ra)
     }
 }

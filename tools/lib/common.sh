@@ -7,8 +7,28 @@ set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${EROFS_RS_CACHE:-/var/cache/erofs-rs}
 ROOTFS=$CACHE/rootfs-trixie
-KERNEL_PKG_VERSION=$(sed -n 's/^version=//p' "$REPO_ROOT/kernel/linux-source.version")
-KERNEL_PKG_NAME=$(sed -n 's/^package=//p' "$REPO_ROOT/kernel/linux-source.version")
+# The test kernel: KERNEL=6.12 (default) or 7.3, one file each in kernel/.
+KERNEL=${KERNEL:-6.12}
+KERNEL_FILE=$REPO_ROOT/kernel/linux-source-$KERNEL.version
+[ -f "$KERNEL_FILE" ] || { echo "error: no test kernel '$KERNEL' (kernel/linux-source-*.version)" >&2; exit 1; }
+kernel_field() { sed -n "s/^$1=//p" "$KERNEL_FILE"; }
+KERNEL_PKG_VERSION=$(kernel_field version)
+KERNEL_PKG_NAME=$(kernel_field package)
+KERNEL_SUITE=$(kernel_field suite)
+# make's LLVM= for this kernel ("1" or a version suffix such as "-19"),
+# the matching clang, and the libclang that bindgen must load.
+KERNEL_LLVM=$(kernel_field llvm)
+# With several LLVMs installed, bindgen would load the newest libclang,
+# which may not know the flags the kernel's clang is given.
+case "$KERNEL_LLVM" in
+-*) KERNEL_CLANG=clang$KERNEL_LLVM ;;
+*) KERNEL_CLANG=clang ;;
+esac
+KERNEL_LIBCLANG=
+if command -v "$KERNEL_CLANG" >/dev/null; then
+	KERNEL_LIBCLANG=/usr/lib/llvm-$("$KERNEL_CLANG" --version | sed -n 's/.*clang version \([0-9]*\)\..*/\1/p' | head -n1)/lib
+fi
+export KERNEL
 BINDGEN_VERSION=0.72.1
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -27,9 +47,11 @@ debian_mirror() {
 	printf '%s\n' "$uri"
 }
 
-# Config fragments of a kernel flavor: "" (the test kernel) or "debug".
+# Config fragments of a kernel flavor: "" (the test kernel) or "debug";
+# kernel/config-$KERNEL.fragment adds what one kernel alone has.
 kernel_fragments() {
 	printf '%s\n' "$REPO_ROOT/kernel/config.fragment"
+	[ ! -f "$REPO_ROOT/kernel/config-$KERNEL.fragment" ] || printf '%s\n' "$REPO_ROOT/kernel/config-$KERNEL.fragment"
 	[ "${1:-}" = debug ] && printf '%s\n' "$REPO_ROOT/kernel/config-debug.fragment"
 	true
 }
@@ -40,11 +62,37 @@ kernel_build_key() {
 	# shellcheck disable=SC2046
 	frag_hash=$(cat $(kernel_fragments "$flavor") | sha256sum | cut -c1-12)
 	rustc_v=$(rustc --version | awk '{print $2}')
-	clang_v=$(clang --version | head -n1 | grep -o '[0-9]\+\.[0-9.]\+' | head -n1)
+	clang_v=$($KERNEL_CLANG --version | head -n1 | grep -o '[0-9]\+\.[0-9.]\+' | head -n1)
 	printf '%s-%s%s-rustc%s-clang%s\n' "$KERNEL_PKG_VERSION" "${flavor:+$flavor-}" "$frag_hash" "$rustc_v" "$clang_v"
 }
 
 # The build tree of a kernel flavor ("" or "debug").
 KBUILD_DIR() { printf '%s/kbuild/%s\n' "$CACHE" "$(kernel_build_key "${1:-}")"; }
+
+# Where erofs_rs.ko is built for the current KERNEL and flavor $1 ("" or
+# "debug"). The default kernel's module is built in the repository, as
+# `make` does; an out-of-tree build writes next to its sources, so every
+# other kernel and flavor gets a copy of them in the cache.
+module_dir() {
+	if [ "$KERNEL" = 6.12 ] && [ -z "${1:-}" ]; then
+		printf '%s\n' "$REPO_ROOT"
+	else
+		printf '%s/modbuild-%s%s\n' "$CACHE" "$KERNEL" "${1:+-$1}"
+	fi
+}
+
+# Builds erofs_rs.ko for the current KERNEL and flavor $1 into module_dir.
+build_module() {
+	local flavor=${1:-} src kdir
+	src=$(module_dir "$flavor")
+	kdir=$(KBUILD_DIR "$flavor")
+	if [ "$src" != "$REPO_ROOT" ]; then
+		mkdir -p "$src"
+		rsync -a --delete --exclude target --exclude fuzz --exclude .git --exclude '*.ko' \
+			--exclude '*.o' --exclude '.*.cmd' --exclude bindings_generated.rs "$REPO_ROOT"/ "$src"/
+	fi
+	log "building erofs_rs.ko against $kdir"
+	make -s -C "$src" KDIR="$kdir" modules >&2 || die "building erofs_rs.ko against $kdir failed"
+}
 
 export PATH="$HOME/.cargo/bin:$PATH"

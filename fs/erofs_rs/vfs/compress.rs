@@ -5,7 +5,7 @@
 //! (lib/xz) and Zstd (lib/zstd). Each decoder owns its workspace, made
 //! once and reused for every pcluster it decodes.
 
-use crate::bindings;
+use super::bindings;
 use kernel::prelude::*;
 
 /// Why a decode failed: the stream is bad or does not give the size asked.

@@ -2,7 +2,7 @@
 
 //! `struct dir_context`: where readdir sends entries.
 
-use crate::bindings;
+use super::bindings;
 
 /// The position and callback of one readdir call.
 ///
@@ -17,7 +17,7 @@ impl DirEmitter {
     /// # Safety
     ///
     /// `ctx` must be the context passed to the current `iterate_shared`.
-    pub(crate) unsafe fn from_raw(ctx: *mut bindings::dir_context) -> Self {
+    pub(super) unsafe fn from_raw(ctx: *mut bindings::dir_context) -> Self {
         // INVARIANT: guaranteed by the caller.
         Self { ctx }
     }

@@ -1,23 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Error numbers the kernel crate of 6.12 does not name.
+//! Error numbers the kernel crate does not name (6.12's names only some).
 
-// Not every errno is used by every stage of the module.
-#![allow(dead_code)]
-
+use super::bindings;
 use kernel::prelude::*;
 
-/// `EOPNOTSUPP` (95): the kernel crate only has the NFS-internal ENOTSUPP.
+/// `EOPNOTSUPP`: the kernel crate only has the NFS-internal ENOTSUPP.
 pub(crate) fn eopnotsupp() -> Error {
-    Error::from_errno(-95)
+    Error::from_errno(-(bindings::EOPNOTSUPP as i32))
 }
 
-/// `EUCLEAN` (117), which filesystems call `EFSCORRUPTED`.
+/// `EUCLEAN`, which filesystems call `EFSCORRUPTED`.
 pub(crate) fn efscorrupted() -> Error {
-    Error::from_errno(-117)
+    Error::from_errno(-(bindings::EUCLEAN as i32))
 }
 
-/// `ENODATA` (61): no such xattr.
+/// `ENODATA`: no such xattr.
 pub(crate) fn enodata() -> Error {
-    Error::from_errno(-61)
+    Error::from_errno(-(bindings::ENODATA as i32))
+}
+
+/// `EBADMSG`: a checksum did not match.
+pub(crate) fn ebadmsg() -> Error {
+    Error::from_errno(-(bindings::EBADMSG as i32))
 }

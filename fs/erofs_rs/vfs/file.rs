@@ -1,77 +1,183 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Open files the filesystem reads images from: a regular file for
-//! file-backed mounts, and extra block devices (or files) for `device=`.
+//! File operations (`file_operations`) of our inodes, and the objects a
+//! read works on: `struct kiocb` and `struct iov_iter`.
 
-use crate::bindings;
+use super::bindings;
+use super::fs_type::FileSystem;
+use super::inode::Inode;
+use super::DirEmitter;
+use core::ffi::c_int;
+use core::marker::PhantomData;
+use kernel::error::VTABLE_DEFAULT_ERROR;
 use kernel::prelude::*;
 
-/// A file reference we hold; `fput` on drop.
+/// File operations; each is optional. `llseek` is `generic_file_llseek`
+/// and `setlease` `generic_setlease` in every table, as in the C erofs
+/// (7.x refuses leases on files without `setlease`).
+#[vtable]
+pub(crate) trait Operations {
+    type FileSystem: FileSystem;
+    /// Regular files read through the page cache: `mmap` read-only from
+    /// it and `splice_read` from it (`filemap_splice_read`).
+    const PAGE_CACHE_FILE: bool = false;
+
+    /// `read_iter`: reads from `iocb`'s position into `to`; the bytes read.
+    fn read_iter(_iocb: &mut Kiocb<'_, Self::FileSystem>, _to: &mut IovIter<'_>) -> Result<usize> {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `iterate_shared`: emits the entries of directory `dir` from the
+    /// emitter's position on (`read` is then `generic_read_dir`).
+    fn read_dir(_dir: &Inode<Self::FileSystem>, _emitter: &mut DirEmitter) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// A `file_operations` table, built from an [`Operations`]
+/// implementation; kept in a `static` so its address is stable.
+pub(crate) struct Ops<T: FileSystem>(pub(super) bindings::file_operations, PhantomData<T>);
+
+// SAFETY: the table is immutable after its constant initialisation and
+// only holds function pointers, which any thread may call.
+unsafe impl<T: FileSystem> Sync for Ops<T> {}
+
+impl<T: FileSystem> Ops<T> {
+    pub(crate) const fn new<U: Operations<FileSystem = T>>() -> Self {
+        Self(
+            bindings::file_operations {
+                llseek: Some(bindings::generic_file_llseek),
+                read: if U::HAS_READ_DIR { Some(bindings::generic_read_dir) } else { None },
+                read_iter: if U::HAS_READ_ITER { Some(read_iter::<U>) } else { None },
+                iterate_shared: if U::HAS_READ_DIR { Some(iterate_shared::<U>) } else { None },
+                #[cfg(not(erofs_rs_mmap_prepare))]
+                mmap: if U::PAGE_CACHE_FILE { Some(bindings::generic_file_readonly_mmap) } else { None },
+                #[cfg(erofs_rs_mmap_prepare)]
+                mmap_prepare: if U::PAGE_CACHE_FILE { Some(bindings::generic_file_readonly_mmap_prepare) } else { None },
+                splice_read: if U::PAGE_CACHE_FILE { Some(bindings::filemap_splice_read) } else { None },
+                // Without file locking the kernel has no leases (and
+                // generic_setlease is an inline stub).
+                #[cfg(CONFIG_FILE_LOCKING)]
+                setlease: Some(bindings::generic_setlease),
+                // SAFETY: all-zero is a valid `file_operations`: the
+                // remaining members are optional pointers and flags, for
+                // which zero means "not provided".
+                ..unsafe { core::mem::zeroed() }
+            },
+            PhantomData,
+        )
+    }
+}
+
+/// A read request (`struct kiocb`) on an open file of `T`.
 ///
 /// # Invariants
 ///
-/// `ptr` is an open file on which we hold one reference.
-pub(crate) struct FileRef {
-    ptr: *mut bindings::file,
+/// `ptr` is the live kiocb of the current `read_iter` call, whose file is
+/// an open regular file of `T`.
+pub(crate) struct Kiocb<'a, T: FileSystem> {
+    ptr: *mut bindings::kiocb,
+    _call: PhantomData<(&'a mut bindings::kiocb, T)>,
 }
 
-// SAFETY: a `struct file` reference may be used and dropped from any
-// thread; we only read through it.
-unsafe impl Send for FileRef {}
-// SAFETY: as above.
-unsafe impl Sync for FileRef {}
-
-fn from_result(p: *mut bindings::file) -> Result<FileRef> {
-    // SAFETY: checks an error-or-pointer value.
-    if p.is_null() || unsafe { bindings::erofs_rs_is_err(p.cast()) } {
-        // SAFETY: decodes the errno of an error pointer.
-        let e = if p.is_null() { -12 } else { unsafe { bindings::erofs_rs_ptr_err(p.cast()) } };
-        return Err(Error::from_errno(e as i32));
-    }
-    // INVARIANT: filp_open / bdev_file_open_by_path returned a reference.
-    Ok(FileRef { ptr: p })
-}
-
-impl FileRef {
-    /// Opens `path` read-only (filp_open with O_LARGEFILE).
-    pub(crate) fn open(path: &CStr) -> Result<Self> {
-        // SAFETY: `path` is a valid C string for the call.
-        from_result(unsafe { bindings::erofs_rs_open_file(path.as_char_ptr().cast()) })
+impl<T: FileSystem> Kiocb<'_, T> {
+    /// The inode of the file being read.
+    pub(crate) fn inode(&self) -> &Inode<T> {
+        // SAFETY: the file of a live kiocb is open, so its inode of `T`
+        // is live (type invariant).
+        unsafe { Inode::from_raw(bindings::erofs_rs_file_inode((*self.ptr).ki_filp)) }
     }
 
-    /// Opens the block device at `path` read-only, held by `holder`.
-    pub(crate) fn open_bdev(path: &CStr, holder: *mut core::ffi::c_void) -> Result<Self> {
-        // SAFETY: valid C string; the holder is our filesystem type, a
-        // stable address for the life of the module.
-        from_result(unsafe { bindings::erofs_rs_open_bdev(path.as_char_ptr().cast(), holder) })
+    /// The file position the read starts at.
+    pub(crate) fn pos(&self) -> u64 {
+        // SAFETY: live kiocb (type invariant).
+        unsafe { (*self.ptr).ki_pos as u64 }
     }
 
-    /// A regular file whose page cache can be read.
-    pub(crate) fn is_readable_regular(&self) -> bool {
-        // SAFETY: `ptr` is an open file (type invariant).
-        unsafe { bindings::erofs_rs_file_is_readable_reg(self.ptr) }
+    /// Moves the file position on by `n` bytes read.
+    pub(crate) fn advance(&mut self, n: usize) {
+        // SAFETY: live kiocb, ours to update during read_iter.
+        unsafe { (*self.ptr).ki_pos += n as i64 };
     }
 
-    /// The superblock the file lives on.
-    pub(crate) fn host_sb(&self) -> *mut bindings::super_block {
-        // SAFETY: `ptr` is an open file (type invariant).
-        unsafe { bindings::erofs_rs_file_sb(self.ptr) }
+    /// An O_DIRECT read.
+    pub(crate) fn is_direct(&self) -> bool {
+        // SAFETY: live kiocb (type invariant).
+        unsafe { bindings::erofs_rs_iocb_is_direct(self.ptr) }
     }
 
-    pub(super) fn as_ptr(&self) -> *mut bindings::file {
-        self.ptr
-    }
-
-    pub(super) fn mapping(&self) -> *mut bindings::address_space {
-        // SAFETY: `ptr` is an open file (type invariant); its mapping lives
-        // as long as the file.
-        unsafe { bindings::erofs_rs_file_mapping(self.ptr) }
+    /// A buffered read through the page cache (filemap_read), which
+    /// moves the position itself.
+    pub(crate) fn filemap_read(&mut self, to: &mut IovIter<'_>) -> Result<usize> {
+        // SAFETY: the live arguments of this read_iter call.
+        let r = unsafe { bindings::filemap_read(self.ptr, to.ptr, 0) };
+        if r < 0 {
+            return Err(Error::from_errno(r as i32));
+        }
+        Ok(r as usize)
     }
 }
 
-impl Drop for FileRef {
-    fn drop(&mut self) {
-        // SAFETY: drops the reference we hold (type invariant).
-        unsafe { bindings::fput(self.ptr) };
+/// The destination of a read (`struct iov_iter`).
+///
+/// # Invariants
+///
+/// `ptr` is the live destination iterator of the current `read_iter`.
+pub(crate) struct IovIter<'a> {
+    ptr: *mut bindings::iov_iter,
+    _call: PhantomData<&'a mut bindings::iov_iter>,
+}
+
+impl IovIter<'_> {
+    /// Bytes left to fill.
+    pub(crate) fn count(&self) -> usize {
+        // SAFETY: live iterator (type invariant).
+        unsafe { bindings::erofs_rs_iov_iter_count(self.ptr) }
+    }
+
+    /// The OR of every segment's address and length, for alignment checks.
+    pub(crate) fn alignment(&self) -> u64 {
+        // SAFETY: live iterator (type invariant).
+        unsafe { bindings::iov_iter_alignment(self.ptr) as u64 }
+    }
+
+    /// Copies `data` to the destination and advances it; the bytes copied
+    /// (fewer when the destination faults or is full).
+    pub(crate) fn copy_to(&mut self, data: &[u8]) -> usize {
+        // SAFETY: `data` is readable for its length; the iterator is live.
+        unsafe { bindings::_copy_to_iter(data.as_ptr().cast(), data.len(), self.ptr) }
+    }
+}
+
+/// `file_operations::read_iter`.
+///
+/// # Safety
+///
+/// Called by the VFS with the kiocb of an open regular file of ours and
+/// the destination iterator.
+unsafe extern "C" fn read_iter<U: Operations>(iocb: *mut bindings::kiocb, to: *mut bindings::iov_iter) -> isize {
+    // INVARIANT: the live arguments of this call.
+    let mut k = Kiocb::<U::FileSystem> { ptr: iocb, _call: PhantomData };
+    // INVARIANT: as above.
+    let mut t = IovIter { ptr: to, _call: PhantomData };
+    match U::read_iter(&mut k, &mut t) {
+        Ok(n) => n as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// `file_operations::iterate_shared`.
+///
+/// # Safety
+///
+/// Called by the VFS with an open directory of ours and its context.
+unsafe extern "C" fn iterate_shared<U: Operations>(file: *mut bindings::file, ctx: *mut bindings::dir_context) -> c_int {
+    // SAFETY: an open directory of ours: its inode is live (caller).
+    let dir = unsafe { Inode::<U::FileSystem>::from_raw(bindings::erofs_rs_file_inode(file)) };
+    // SAFETY: the context of this call (caller).
+    let mut e = unsafe { DirEmitter::from_raw(ctx) };
+    match U::read_dir(dir, &mut e) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
     }
 }

@@ -2,7 +2,7 @@
 
 //! Locked page-cache folios being filled by `read_folio` and readahead.
 
-use crate::bindings;
+use super::bindings;
 
 /// A locked folio that `read_folio` must fill and then unlock.
 ///
@@ -18,7 +18,7 @@ impl LockedFolio {
     /// # Safety
     ///
     /// `ptr` must be the locked folio passed to `read_folio`.
-    pub(crate) unsafe fn from_raw(ptr: *mut bindings::folio) -> Self {
+    pub(super) unsafe fn from_raw(ptr: *mut bindings::folio) -> Self {
         // INVARIANT: guaranteed by the caller.
         Self { ptr }
     }
@@ -75,7 +75,7 @@ impl Readahead {
     ///
     /// `ptr` must be the request passed to `->readahead`, and the value
     /// must not outlive that call.
-    pub(crate) unsafe fn from_raw(ptr: *mut bindings::readahead_control) -> Self {
+    pub(super) unsafe fn from_raw(ptr: *mut bindings::readahead_control) -> Self {
         // INVARIANT: guaranteed by the caller.
         Self { ptr }
     }

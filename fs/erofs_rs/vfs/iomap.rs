@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! iomap: how uncompressed files on block devices are read, as the C
-//! driver reads them (erofs_iomap_begin/end): the filesystem maps a file
-//! range, iomap builds the bios into the page cache (read_folio,
-//! readahead).
+//! iomap (`struct iomap_ops`): how uncompressed files on block devices
+//! are read, as the C driver reads them (erofs_iomap_begin/end): the
+//! filesystem maps a file range, iomap builds the bios into the page
+//! cache (read_folio, readahead).
 
+use super::bindings;
+use super::fs_type::FileSystem;
+use super::inode::Inode;
 use super::meta::{Bdev, MappedBytes};
-use super::{FileSystem, Inode};
-use crate::bindings;
 use core::ffi::{c_int, c_uint};
+use core::marker::PhantomData;
+use kernel::prelude::*;
 
 /// How a file range is stored, for iomap.
 pub(crate) enum IoMapping<'a> {
-    /// Zeros (a hole, or past EOF).
+    /// Zeros (a hole, or past EOF); a length of 0 means "what was asked".
     Hole { offset: u64, length: u64 },
     /// On `bdev` at byte `addr`.
     Mapped { offset: u64, length: u64, bdev: Bdev, addr: u64 },
@@ -20,12 +23,20 @@ pub(crate) enum IoMapping<'a> {
     Inline { offset: u64, length: u64, bytes: MappedBytes<'a> },
 }
 
-const IOMAP_HOLE: u16 = 0;
-const IOMAP_MAPPED: u16 = 2;
-const IOMAP_INLINE: u16 = 4;
-const IOMAP_NULL_ADDR: u64 = u64::MAX;
+/// The mapping operation iomap calls back into.
+pub(crate) trait Operations {
+    type FileSystem: FileSystem;
 
-pub(crate) unsafe extern "C" fn iomap_begin<T: FileSystem>(
+    /// Maps the file range of `length` bytes at `pos` (`iomap_begin`).
+    fn begin<'a>(inode: &'a Inode<Self::FileSystem>, pos: u64, length: u64) -> Result<IoMapping<'a>>;
+}
+
+/// `iomap_ops::iomap_begin`.
+///
+/// # Safety
+///
+/// Called by iomap with a live inode of ours and the iomap to fill.
+unsafe extern "C" fn iomap_begin<U: Operations>(
     inode: *mut bindings::inode,
     pos: i64,
     length: i64,
@@ -33,9 +44,9 @@ pub(crate) unsafe extern "C" fn iomap_begin<T: FileSystem>(
     iomap: *mut bindings::iomap,
     _srcmap: *mut bindings::iomap,
 ) -> c_int {
-    // SAFETY: a live inode of ours; `iomap` is the caller's to fill.
-    let ino = unsafe { Inode::<T>::from_raw(inode) };
-    let m = match T::iomap_begin(ino, pos as u64, length as u64) {
+    // SAFETY: a live inode of ours (caller).
+    let ino = unsafe { Inode::<U::FileSystem>::from_raw(inode) };
+    let m = match U::begin(ino, pos as u64, length as u64) {
         Ok(m) => m,
         Err(e) => return e.to_errno(),
     };
@@ -48,13 +59,13 @@ pub(crate) unsafe extern "C" fn iomap_begin<T: FileSystem>(
         (*iomap).bdev = bindings::erofs_rs_sb_bdev((*inode).i_sb);
         match m {
             IoMapping::Hole { offset, length: l } => {
-                (*iomap).type_ = IOMAP_HOLE;
-                (*iomap).addr = IOMAP_NULL_ADDR;
+                (*iomap).type_ = bindings::IOMAP_HOLE as u16;
+                (*iomap).addr = bindings::IOMAP_NULL_ADDR as u64;
                 (*iomap).offset = offset as i64;
                 (*iomap).length = if l == 0 { length as u64 } else { l };
             }
             IoMapping::Mapped { offset, length, bdev, addr } => {
-                (*iomap).type_ = IOMAP_MAPPED;
+                (*iomap).type_ = bindings::IOMAP_MAPPED as u16;
                 (*iomap).addr = addr;
                 (*iomap).offset = offset as i64;
                 (*iomap).length = length;
@@ -62,8 +73,8 @@ pub(crate) unsafe extern "C" fn iomap_begin<T: FileSystem>(
             }
             IoMapping::Inline { offset, length, bytes } => {
                 let (folio, ptr) = bytes.into_raw();
-                (*iomap).type_ = IOMAP_INLINE;
-                (*iomap).addr = IOMAP_NULL_ADDR;
+                (*iomap).type_ = bindings::IOMAP_INLINE as u16;
+                (*iomap).addr = bindings::IOMAP_NULL_ADDR as u64;
                 (*iomap).offset = offset as i64;
                 (*iomap).length = length;
                 (*iomap).inline_data = ptr as *mut _;
@@ -74,7 +85,12 @@ pub(crate) unsafe extern "C" fn iomap_begin<T: FileSystem>(
     0
 }
 
-pub(crate) unsafe extern "C" fn iomap_end(
+/// `iomap_ops::iomap_end`.
+///
+/// # Safety
+///
+/// Called by iomap with the iomap our `iomap_begin` filled.
+unsafe extern "C" fn iomap_end(
     _inode: *mut bindings::inode,
     _pos: i64,
     _length: i64,
@@ -85,7 +101,7 @@ pub(crate) unsafe extern "C" fn iomap_end(
     // SAFETY: the iomap our `iomap_begin` filled; an inline mapping's
     // folio and kmap are released exactly once, here.
     unsafe {
-        if (*iomap).type_ == IOMAP_INLINE && !(*iomap).private.is_null() {
+        if (*iomap).type_ == bindings::IOMAP_INLINE as u16 && !(*iomap).private.is_null() {
             MappedBytes::release_raw((*iomap).private.cast(), (*iomap).inline_data as *const u8);
             (*iomap).private = core::ptr::null_mut();
         }
@@ -93,19 +109,36 @@ pub(crate) unsafe extern "C" fn iomap_end(
     written as c_int
 }
 
-pub(crate) unsafe extern "C" fn read_folio<T: FileSystem>(_file: *mut bindings::file, folio: *mut bindings::folio) -> c_int {
-    // SAFETY: a locked folio of one of our inodes; the ops table is a
-    // promoted constant.
-    unsafe { bindings::iomap_read_folio(folio, &Ops::<T>::IOMAP) }
+/// `read_folio` of an iomap address space.
+///
+/// # Safety
+///
+/// Called by the VFS with a locked folio of one of our inodes.
+pub(super) unsafe extern "C" fn read_folio<U: Operations>(_file: *mut bindings::file, folio: *mut bindings::folio) -> c_int {
+    // SAFETY: a locked folio of our inode; the ops table is a promoted
+    // constant.
+    unsafe { bindings::erofs_rs_iomap_read_folio(folio, &Ops::<U>::TABLE) }
 }
 
-pub(crate) unsafe extern "C" fn readahead<T: FileSystem>(rac: *mut bindings::readahead_control) {
-    // SAFETY: the VFS's readahead request for one of our inodes.
-    unsafe { bindings::iomap_readahead(rac, &Ops::<T>::IOMAP) }
+/// `readahead` of an iomap address space.
+///
+/// # Safety
+///
+/// Called by the VFS with a readahead request for one of our inodes.
+pub(super) unsafe extern "C" fn readahead<U: Operations>(rac: *mut bindings::readahead_control) {
+    // SAFETY: the VFS's request for our inode; promoted ops table.
+    unsafe { bindings::erofs_rs_iomap_readahead(rac, &Ops::<U>::TABLE) }
 }
 
-struct Ops<T>(core::marker::PhantomData<T>);
+struct Ops<U>(PhantomData<U>);
 
-impl<T: FileSystem> Ops<T> {
-    const IOMAP: bindings::iomap_ops = bindings::iomap_ops { iomap_begin: Some(iomap_begin::<T>), iomap_end: Some(iomap_end) };
+impl<U: Operations> Ops<U> {
+    const TABLE: bindings::iomap_ops = bindings::iomap_ops {
+        iomap_begin: Some(iomap_begin::<U>),
+        iomap_end: Some(iomap_end),
+        // SAFETY: members added by later kernels (7.x's `iomap_next`,
+        // which iomap calls instead of begin/end when set) are optional
+        // function pointers: zero means absent.
+        ..unsafe { core::mem::zeroed() }
+    };
 }

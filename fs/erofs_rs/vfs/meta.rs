@@ -4,7 +4,9 @@
 //! (erofs_read_metabuf): the kernel's implementation of the format core's
 //! `Source`.
 
-use crate::bindings;
+use super::bindings;
+use super::super_block::{New, SuperBlock};
+use super::{FileRef, FileSystem};
 use crate::format::{Error as FmtError, Result as FmtResult, Source};
 use kernel::prelude::*;
 
@@ -19,7 +21,7 @@ pub(crate) struct MetaSource {
     mappings: KVec<*mut bindings::address_space>,
     /// The block device of each device; NULL for file-backed mounts.
     bdevs: KVec<*mut bindings::block_device>,
-    _files: KVec<super::FileRef>,
+    _files: KVec<FileRef>,
 }
 
 /// A block device of the mount, for I/O that bypasses the page cache.
@@ -38,24 +40,29 @@ unsafe impl Send for MetaSource {}
 unsafe impl Sync for MetaSource {}
 
 impl MetaSource {
-    /// A source over the primary device of `sb` (its block device, or the
-    /// backing file of a file-backed mount) and the extra devices `extra`
-    /// (in device-table order), which it keeps open.
-    pub(crate) fn new(sb: &super::SuperBlock<impl super::FileSystem>, extra: KVec<super::FileRef>) -> Result<Self> {
+    /// A source over the primary device of `sb` (its block device, or
+    /// `backing`, the image file of a file-backed mount) and the extra
+    /// devices `extra` (in device-table order); it keeps the files open.
+    pub(crate) fn new<T: FileSystem>(sb: &SuperBlock<T, New>, backing: Option<FileRef>, extra: KVec<FileRef>) -> Result<Self> {
         let mut mappings = KVec::new();
-        let primary = match sb.backing_file() {
-            Some(f) => f.mapping(),
-            // SAFETY: `sb` is a live superblock mounted on a block device;
-            // its bdev, and so the mapping, lives until it is killed.
-            None => unsafe { bindings::erofs_rs_bdev_mapping(sb.as_ptr()) },
-        };
-        mappings.push(primary, GFP_KERNEL)?;
-        let file_backed = sb.backing_file().is_some();
         let mut bdevs = KVec::new();
-        // SAFETY: the superblock's bdev (NULL when file-backed) lives as long
-        // as the mount.
-        bdevs.push(unsafe { bindings::erofs_rs_sb_bdev(sb.as_ptr()) }, GFP_KERNEL)?;
-        for f in extra.iter() {
+        let mut files = KVec::with_capacity(extra.len() + 1, GFP_KERNEL)?;
+        match backing {
+            Some(f) => {
+                mappings.push(f.mapping(), GFP_KERNEL)?;
+                bdevs.push(core::ptr::null_mut(), GFP_KERNEL)?;
+                files.push(f, GFP_KERNEL)?;
+            }
+            None => {
+                // SAFETY: `sb` is mounted on a block device; its bdev, and
+                // so the mapping, lives until the superblock is killed.
+                mappings.push(unsafe { bindings::erofs_rs_bdev_mapping(sb.as_ptr()) }, GFP_KERNEL)?;
+                // SAFETY: as above.
+                bdevs.push(unsafe { bindings::erofs_rs_sb_bdev(sb.as_ptr()) }, GFP_KERNEL)?;
+            }
+        }
+        let file_backed = !sb.has_bdev();
+        for f in extra {
             mappings.push(f.mapping(), GFP_KERNEL)?;
             let b = if file_backed {
                 core::ptr::null_mut()
@@ -65,11 +72,12 @@ impl MetaSource {
                 unsafe { bindings::file_bdev(f.as_ptr()) }
             };
             bdevs.push(b, GFP_KERNEL)?;
+            files.push(f, GFP_KERNEL)?;
         }
-        // INVARIANT: the bdev or backing file outlives the mounted
-        // superblock, which outlives `s_fs_info` holding this source; the
-        // extra files are held by `_files`.
-        Ok(Self { mappings, bdevs, _files: extra })
+        // INVARIANT: the bdev outlives the mounted superblock, which
+        // outlives `s_fs_info` holding this source; the files are held
+        // by `_files`.
+        Ok(Self { mappings, bdevs, _files: files })
     }
 }
 

@@ -1,78 +1,58 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `struct super_block`, statfs and show_options.
+//! `struct super_block` and its operations (`super_operations`).
+//!
+//! A superblock is [`New`] while `fill_super` sets it up and [`Ready`]
+//! once the filesystem's data is in `s_fs_info`; only a ready one hands
+//! out that data, so `data()` cannot fail.
 
-use super::registration::SbState;
-use super::FileSystem;
-use crate::bindings;
+use super::bindings;
+use super::fs_type::{FileSystem, FS_TYPE};
+use super::{inode, FileRef};
+use core::ffi::c_int;
 use core::marker::PhantomData;
 use kernel::prelude::*;
-use kernel::types::Opaque;
+use kernel::types::{ForeignOwnable, Opaque};
 
-/// A superblock of filesystem `T`.
+/// Typestate of a superblock being filled: no data yet.
+pub(crate) struct New;
+/// Typestate of a superblock whose `s_fs_info` holds the filesystem's data.
+pub(crate) struct Ready;
+
+/// The typestates of [`SuperBlock`].
+pub(crate) trait State: private::Sealed {}
+impl State for New {}
+impl State for Ready {}
+mod private {
+    pub(crate) trait Sealed {}
+    impl Sealed for super::New {}
+    impl Sealed for super::Ready {}
+}
+
+/// A superblock of filesystem `T` in state `S`.
 ///
 /// # Invariants
 ///
 /// Only referenced while the VFS keeps the superblock alive (inside its
-/// callbacks or while an inode or dentry of it is held). `s_fs_info` is
-/// either NULL (early in `fill_super`) or a `KBox<SbState<T>>` set by the
-/// registration code and freed only in `kill_sb`.
+/// callbacks, or while an inode or dentry of it is held). Its `s_type` is
+/// our registered type. In state [`New`] it is being filled by our
+/// `fill_super`, which owns it exclusively. In state [`Ready`],
+/// `s_fs_info` is a `KBox<T::Data>` handed over with `into_foreign`,
+/// freed only by `kill_sb`.
 #[repr(transparent)]
-pub(crate) struct SuperBlock<T: FileSystem>(Opaque<bindings::super_block>, PhantomData<T>);
+pub(crate) struct SuperBlock<T: FileSystem, S: State = Ready>(Opaque<bindings::super_block>, PhantomData<(T, S)>);
 
-impl<T: FileSystem> SuperBlock<T> {
+impl<T: FileSystem, S: State> SuperBlock<T, S> {
     /// # Safety
     ///
-    /// `ptr` must be a live superblock of `T`, alive for `'a`.
-    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::super_block) -> &'a Self {
-        // SAFETY: `SuperBlock<T>` is a transparent wrapper of the C struct.
+    /// `ptr` must be a live superblock of `T` in state `S` for `'a`.
+    pub(super) unsafe fn from_raw<'a>(ptr: *mut bindings::super_block) -> &'a Self {
+        // SAFETY: `SuperBlock` is a transparent wrapper of the C struct.
         unsafe { &*ptr.cast() }
     }
 
-    pub(crate) fn as_ptr(&self) -> *mut bindings::super_block {
+    pub(super) fn as_ptr(&self) -> *mut bindings::super_block {
         self.0.get()
-    }
-
-    fn state(&self) -> Option<&SbState<T>> {
-        // SAFETY: reading a field of a live superblock (type invariant).
-        let p = unsafe { (*self.as_ptr()).s_fs_info } as *const SbState<T>;
-        // SAFETY: non-NULL `s_fs_info` is our `KBox<SbState<T>>` (type
-        // invariant), alive until `kill_sb`, after every user of `&self`.
-        (!p.is_null()).then(|| unsafe { &*p })
-    }
-
-    /// The filesystem's data for this mount (set once `fill_super` is done).
-    pub(crate) fn data(&self) -> Result<&T::Data> {
-        self.state().and_then(|s| s.data.as_ref()).ok_or(EINVAL)
-    }
-
-    /// The image file of a file-backed mount.
-    pub(crate) fn backing_file(&self) -> Option<&super::FileRef> {
-        self.state().and_then(|s| s.backing.as_ref())
-    }
-
-    /// Opens an extra device: a block device, or a regular file when the
-    /// mount itself is file-backed (as the C driver does for `device=`).
-    pub(crate) fn open_device(&self, path: &CStr) -> Result<super::FileRef> {
-        if self.is_file_backed() {
-            let f = super::FileRef::open(path)?;
-            if !f.is_readable_regular() {
-                return Err(EINVAL);
-            }
-            return Ok(f);
-        }
-        // SAFETY: `s_type` of a live superblock is our registered type, a
-        // stable holder for the exclusive open.
-        let holder = unsafe { (*self.as_ptr()).s_type } as *mut core::ffi::c_void;
-        match super::FileRef::open_bdev(path, holder) {
-            Err(e) if e == ENOTBLK => Err(EINVAL),
-            r => r,
-        }
-    }
-
-    /// Whether the mount is file-backed.
-    pub(crate) fn is_file_backed(&self) -> bool {
-        self.backing_file().is_some()
     }
 
     /// The device name ("vda", "loop0") for messages.
@@ -81,20 +61,10 @@ impl<T: FileSystem> SuperBlock<T> {
         unsafe { CStr::from_char_ptr(bindings::erofs_rs_sb_id(self.as_ptr()).cast()) }
     }
 
-    /// Sets the block size (sb_set_blocksize on a block device); false if
-    /// the device cannot. A file-backed mount takes any power of two.
-    pub(crate) fn set_blocksize(&self, size: u32) -> bool {
-        if !size.is_power_of_two() {
-            return false;
-        }
-        if self.is_file_backed() {
-            // SAFETY: the superblock is being set up by `fill_super`, which
-            // owns it exclusively.
-            unsafe { bindings::erofs_rs_sb_set_blocksize_raw(self.as_ptr(), size.trailing_zeros()) };
-            return true;
-        }
-        // SAFETY: as above.
-        unsafe { bindings::sb_set_blocksize(self.as_ptr(), size as i32) != 0 }
+    /// Whether the superblock sits on a block device (not a regular file).
+    pub(crate) fn has_bdev(&self) -> bool {
+        // SAFETY: reads `s_bdev` of a live superblock, set before fill.
+        unsafe { bindings::erofs_rs_sb_has_bdev(self.as_ptr()) }
     }
 
     /// The device number of the backing block device, 0 if none.
@@ -103,26 +73,113 @@ impl<T: FileSystem> SuperBlock<T> {
         unsafe { bindings::erofs_rs_bdev_dev(self.as_ptr()) }
     }
 
+    /// The logical block size of the block device, if there is one: the
+    /// alignment O_DIRECT needs.
+    pub(crate) fn bdev_logical_block_size(&self) -> Option<u32> {
+        // SAFETY: `s_bdev` of a live superblock is NULL or its device,
+        // open as long as the superblock.
+        let bdev = unsafe { bindings::erofs_rs_sb_bdev(self.as_ptr()) };
+        // SAFETY: a live block device (above).
+        (!bdev.is_null()).then(|| unsafe { bindings::erofs_rs_bdev_logical_block_size(bdev) })
+    }
+}
+
+impl<T: FileSystem> SuperBlock<T, New> {
+    /// Opens an extra device: a block device, or a regular file when the
+    /// mount itself is file-backed (as the C driver does for `device=`).
+    pub(crate) fn open_device(&self, path: &CStr) -> Result<FileRef> {
+        if !self.has_bdev() {
+            let f = FileRef::open(path)?;
+            if !f.is_readable_regular() {
+                return Err(EINVAL);
+            }
+            return Ok(f);
+        }
+        // Our registered type is a stable holder for the exclusive open.
+        match FileRef::open_bdev(path, FS_TYPE.as_ptr().cast()) {
+            Err(e) if e == ENOTBLK => Err(EINVAL),
+            r => r,
+        }
+    }
+
+    /// Sets the block size (sb_set_blocksize on a block device); false if
+    /// the device cannot. A file-backed superblock takes any power of two.
+    pub(crate) fn set_blocksize(&self, size: u32) -> bool {
+        if !size.is_power_of_two() {
+            return false;
+        }
+        if !self.has_bdev() {
+            // SAFETY: the superblock is being filled, exclusively ours
+            // (type invariant).
+            unsafe { bindings::erofs_rs_sb_set_blocksize_raw(self.as_ptr(), size.trailing_zeros()) };
+            return true;
+        }
+        // SAFETY: as above.
+        unsafe { bindings::sb_set_blocksize(self.as_ptr(), size as i32) != 0 }
+    }
+
     /// Turns POSIX ACL enforcement (SB_POSIXACL) on or off.
     pub(crate) fn set_posix_acl(&self, on: bool) {
-        // SAFETY: written during `fill_super`, which owns the superblock.
+        let flag = bindings::SB_POSIXACL as core::ffi::c_ulong;
+        // SAFETY: the superblock is being filled, exclusively ours.
         unsafe {
             if on {
-                (*self.as_ptr()).s_flags |= bindings::SB_POSIXACL as core::ffi::c_ulong;
+                (*self.as_ptr()).s_flags |= flag;
             } else {
-                (*self.as_ptr()).s_flags &= !(bindings::SB_POSIXACL as core::ffi::c_ulong);
+                (*self.as_ptr()).s_flags &= !flag;
             }
         }
     }
 
     /// Sets `s_uuid` (visible to statfs and FS_IOC_GETFSUUID).
     pub(crate) fn set_uuid(&self, uuid: &[u8; 16]) {
-        // SAFETY: written during `fill_super`, which owns the superblock.
+        // SAFETY: the superblock is being filled, exclusively ours.
         unsafe {
             (*self.as_ptr()).s_uuid.b = *uuid;
             (*self.as_ptr()).s_uuid_len = 16;
         }
     }
+}
+
+impl<T: FileSystem> SuperBlock<T, Ready> {
+    /// The filesystem's data for this mount.
+    pub(crate) fn data(&self) -> &T::Data {
+        // SAFETY: a ready superblock's `s_fs_info` is our `KBox<T::Data>`
+        // (type invariant), freed only by `kill_sb`, after every user of
+        // `&self`.
+        unsafe { KBox::<T::Data>::borrow((*self.as_ptr()).s_fs_info as _) }
+    }
+
+    /// Finds or reads inode `ino` (iget_locked): a new one is read with
+    /// `T::read_inode` and set up before anyone else can see it.
+    pub(crate) fn iget(&self, ino: u64) -> Result<super::ARef<inode::Inode<T>>> {
+        inode::iget(self, ino)
+    }
+}
+
+/// Sets up a new superblock before `T::fill_super` reads the image.
+pub(super) fn init<T: FileSystem>(sb: &SuperBlock<T, New>, file_backed: bool) -> Result {
+    let ptr = sb.as_ptr();
+    if file_backed {
+        // A file-backed superblock needs its own bdi for readahead.
+        // SAFETY: the superblock is being filled, exclusively ours.
+        kernel::error::to_result(unsafe { bindings::super_setup_bdi(ptr) })?;
+    }
+    let handlers = match T::XATTR_HANDLERS {
+        Some(h) => h.as_ptr(),
+        None => core::ptr::null(),
+    };
+    // SAFETY: the superblock is being filled, exclusively ours; the
+    // tables are statics.
+    unsafe {
+        (*ptr).s_magic = T::MAGIC as _;
+        (*ptr).s_flags |= (bindings::SB_RDONLY | bindings::SB_NOATIME) as core::ffi::c_ulong;
+        (*ptr).s_maxbytes = bindings::MAX_LFS_FILESIZE as _;
+        (*ptr).s_op = &Ops::<T>::TABLE;
+        (*ptr).s_time_gran = 1;
+        (*ptr).s_xattr = handlers;
+    }
+    Ok(())
 }
 
 /// What `statfs` reports.
@@ -133,8 +190,8 @@ pub(crate) struct StatFs {
     pub(crate) files: u64,
     pub(crate) ffree: u64,
     pub(crate) namelen: u64,
+    /// The fsid is made from it, or from `dev` when it is all zeros.
     pub(crate) uuid: [u8; 16],
-    /// Device number used for the fsid when the uuid is null.
     pub(crate) dev: u64,
 }
 
@@ -148,16 +205,68 @@ pub(crate) struct SeqFile {
 }
 
 impl SeqFile {
-    /// # Safety
-    ///
-    /// `ptr` must be the seq_file of the current `show_options` call.
-    pub(crate) unsafe fn from_raw(ptr: *mut bindings::seq_file) -> Self {
-        // INVARIANT: guaranteed by the caller.
-        Self { ptr }
-    }
-
     pub(crate) fn puts(&mut self, s: &CStr) {
         // SAFETY: live seq_file (type invariant), NUL-terminated string.
         unsafe { bindings::__seq_puts(self.ptr, s.as_char_ptr().cast()) };
+    }
+}
+
+/// The `super_operations` of `T`.
+struct Ops<T>(PhantomData<T>);
+
+impl<T: FileSystem> Ops<T> {
+    const TABLE: bindings::super_operations = bindings::super_operations {
+        alloc_inode: Some(inode::alloc_inode::<T>),
+        free_inode: Some(inode::free_inode::<T>),
+        statfs: if T::HAS_STATFS { Some(statfs::<T>) } else { None },
+        show_options: if T::HAS_SHOW_OPTIONS { Some(show_options::<T>) } else { None },
+        // SAFETY: all-zero is a valid `super_operations`: every other
+        // member is an optional function pointer (None).
+        ..unsafe { core::mem::zeroed() }
+    };
+}
+
+/// `super_operations::statfs`.
+///
+/// # Safety
+///
+/// Called by the VFS with a dentry of a mounted `T` and the caller's
+/// buffer.
+unsafe extern "C" fn statfs<T: FileSystem>(dentry: *mut bindings::dentry, buf: *mut bindings::kstatfs) -> c_int {
+    // SAFETY: a live dentry of a mounted (ready) `T`.
+    let sb = unsafe { SuperBlock::<T>::from_raw(bindings::erofs_rs_dentry_sb(dentry)) };
+    match T::statfs(sb) {
+        Ok(mut st) => {
+            // SAFETY: `buf` is the caller's statfs buffer.
+            unsafe {
+                (*buf).f_type = st.magic as _;
+                (*buf).f_bsize = st.bsize as _;
+                (*buf).f_blocks = st.blocks;
+                (*buf).f_bfree = 0;
+                (*buf).f_bavail = 0;
+                (*buf).f_files = st.files;
+                (*buf).f_ffree = st.ffree;
+                (*buf).f_namelen = st.namelen as _;
+                bindings::erofs_rs_set_fsid(buf, st.uuid.as_mut_ptr(), st.dev);
+            }
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `super_operations::show_options`.
+///
+/// # Safety
+///
+/// Called by the VFS with a seq_file and the root of a mounted `T`.
+unsafe extern "C" fn show_options<T: FileSystem>(seq: *mut bindings::seq_file, root: *mut bindings::dentry) -> c_int {
+    // SAFETY: the root dentry of a mounted (ready) `T`.
+    let sb = unsafe { SuperBlock::<T>::from_raw(bindings::erofs_rs_dentry_sb(root)) };
+    // INVARIANT: the live seq_file of this call.
+    let mut s = SeqFile { ptr: seq };
+    match T::show_options(sb, &mut s) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
     }
 }

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What differs between the kernels erofs_rs builds for (6.12 LTS and
+//! 7.x; tested on 6.12.117 and 7.3.4), on the Rust side. The C side of
+//! the same differences is in `helpers.c`. Each `erofs_rs_*` cfg is set
+//! by `Kbuild` when the kernel being built against has the newer
+//! interface; the rest of the module sees one.
+
+use kernel::prelude::*;
+
+/// The bytes of a C string, without its NUL. 6.12's `kernel::str::CStr`
+/// calls this `as_bytes`; later kernels use `core::ffi::CStr`, where it is
+/// `to_bytes`.
+#[cfg(not(erofs_rs_core_cstr))]
+pub(crate) fn cstr_bytes(s: &CStr) -> &[u8] {
+    s.as_bytes()
+}
+
+/// The bytes of a C string, without its NUL (see above).
+#[cfg(erofs_rs_core_cstr)]
+pub(crate) fn cstr_bytes(s: &CStr) -> &[u8] {
+    s.to_bytes()
+}
+
+/// `module!` with one author: 6.12's macro takes `author: "..."`, later
+/// kernels a list, `authors: ["..."]`.
+macro_rules! module_with_author {
+    (type: $type:ident, name: $name:tt, author: $author:tt, description: $desc:tt,
+     license: $license:tt, alias: [$($alias:tt),*] $(,)?) => {
+        #[cfg(not(erofs_rs_module_authors))]
+        kernel::prelude::module! {
+            type: $type,
+            name: $name,
+            author: $author,
+            description: $desc,
+            license: $license,
+            alias: [$($alias),*],
+        }
+        #[cfg(erofs_rs_module_authors)]
+        kernel::prelude::module! {
+            type: $type,
+            name: $name,
+            authors: [$author],
+            description: $desc,
+            license: $license,
+            alias: [$($alias),*],
+        }
+    };
+}
+pub(crate) use module_with_author;
+
+#[cfg(erofs_rs_sync_aref)]
+pub(crate) use kernel::sync::aref::{ARef, AlwaysRefCounted};
+/// Reference counting of kernel objects: `kernel::types` in 6.12,
+/// `kernel::sync::aref` in later kernels.
+#[cfg(not(erofs_rs_sync_aref))]
+pub(crate) use kernel::types::{ARef, AlwaysRefCounted};
