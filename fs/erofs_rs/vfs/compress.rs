@@ -43,7 +43,7 @@ impl Inflate {
         let s = &mut *self.strm;
         // SAFETY: the stream's workspace is ours (type invariant); raw
         // DEFLATE is selected with negative window bits.
-        if unsafe { bindings::zlib_inflateInit2(s, -15) } != 0 {
+        if unsafe { bindings::zlib_inflateInit2(s, -(bindings::MAX_WBITS as i32)) } != bindings::Z_OK as i32 {
             return Err(BadStream);
         }
         s.next_in = input.as_ptr();
@@ -53,15 +53,11 @@ impl Inflate {
         let ok = loop {
             // SAFETY: the stream points at `input` and `out`, both alive
             // and of the lengths given, for the whole loop.
-            let r = unsafe {
-                bindings::zlib_inflate(s, 3 /* Z_SYNC_FLUSH */)
-            };
+            let r = unsafe { bindings::zlib_inflate(s, bindings::Z_SYNC_FLUSH as i32) };
             if s.avail_out == 0 {
-                break r == 1 /* Z_STREAM_END */ || partial;
+                break r == bindings::Z_STREAM_END as i32 || partial;
             }
-            if r != 0
-            /* Z_OK */
-            {
+            if r != bindings::Z_OK as i32 {
                 break false;
             }
             if s.avail_in == 0 {
