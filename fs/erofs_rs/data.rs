@@ -10,9 +10,71 @@ use crate::format::{self, Source};
 use crate::inode::ErofsInode;
 use crate::super_::{fs_error, Erofs, ErofsSb};
 use crate::vfs::file::{self, IovIter, Kiocb};
-use crate::vfs::{self, address_space, fiemap, iomap, FiemapInfo, Inode, IoMapping, LockedFolio, Readahead};
+use crate::vfs::super_block::New;
+use crate::vfs::{self, address_space, fiemap, iomap, Bdev, Device, FiemapInfo, FileRef, Inode, IoMapping, LockedFolio, MappedBytes};
+use crate::vfs::{Readahead, SuperBlock};
 use crate::zdata::ZReader;
 use kernel::prelude::*;
+
+/// The devices of a mount, as the format core reads them
+/// (erofs_read_metabuf): device 0 is the primary device (the block
+/// device, or the image file of a file-backed mount), then the extra
+/// devices in device-table order.
+pub(crate) struct MetaSource {
+    devices: KVec<Device>,
+}
+
+/// The page size, in bytes.
+const PAGE: u64 = vfs::PAGE_SIZE as u64;
+
+impl MetaSource {
+    /// The primary device of `sb` (or `backing`) and the `extra` ones.
+    pub(crate) fn new(sb: &SuperBlock<Erofs, New>, backing: Option<FileRef>, extra: KVec<FileRef>) -> Result<Self> {
+        let mut devices = KVec::with_capacity(extra.len() + 1, GFP_KERNEL)?;
+        devices.push(Device::primary(sb, backing), GFP_KERNEL)?;
+        for f in extra {
+            devices.push(Device::extra(sb, f), GFP_KERNEL)?;
+        }
+        Ok(Self { devices })
+    }
+
+    /// Starts reading `[offset, offset + len)` of device `dev` into its
+    /// page cache without waiting, so the page-by-page reads that follow
+    /// find one large I/O under way instead of issuing many small ones.
+    pub(crate) fn prefetch(&self, dev: u16, offset: u64, len: u64) {
+        let Some(d) = self.devices.get(dev as usize) else { return };
+        let end = offset.saturating_add(len).min(d.size());
+        if end <= offset {
+            return;
+        }
+        let first = offset / PAGE;
+        d.readahead(first, (end - 1) / PAGE - first + 1);
+    }
+
+    /// The block device of device `dev`, when the mount has one.
+    pub(crate) fn bdev(&self, dev: u16) -> Option<Bdev> {
+        self.devices.get(dev as usize)?.bdev()
+    }
+
+    /// Size in bytes of device `dev`.
+    pub(crate) fn device_size(&self, dev: u16) -> Option<u64> {
+        self.devices.get(dev as usize).map(Device::size)
+    }
+}
+
+impl Source for MetaSource {
+    type Bytes<'a> = MappedBytes<'a>;
+
+    fn bytes(&self, dev: u16, offset: u64, len: usize) -> format::Result<MappedBytes<'_>> {
+        let d = self.devices.get(dev as usize).ok_or(format::Error::BadDeviceId(dev))?;
+        let end = offset.checked_add(len as u64).ok_or(format::Error::OutOfRange)?;
+        // The format core never crosses a 4 KiB boundary; one page serves.
+        if len == 0 || offset % PAGE + len as u64 > PAGE || end > d.size() {
+            return Err(format::Error::OutOfRange);
+        }
+        d.map(offset, len).map_err(|_| format::Error::Io)
+    }
+}
 
 /// A reader of file data for `inode`, with its cached map header.
 fn reader<'a>(sbi: &'a ErofsSb, inode: &ErofsInode) -> ZReader<'a> {

@@ -3,13 +3,14 @@
 //! Superblock and mount handling (fs/erofs/super.c): mount options, reading
 //! and checking the on-disk superblock, statfs and show_options.
 
+use crate::data::MetaSource;
 use crate::format::data::DeviceMode;
 use crate::format::erofs_fs::SUPER_MAGIC_V1;
 use crate::format::{self, super_block::SuperBlock as DiskSuper};
 use crate::vfs::dentry::Root;
 use crate::vfs::super_block::New;
 use crate::vfs::xattr::HandlerTable;
-use crate::vfs::{self, FileRef, FileSystem, FsContext, Inode, InodeParams, MetaSource, NameSink, SeqFile, StatFs, SuperBlock};
+use crate::vfs::{self, FileRef, FileSystem, FsContext, Inode, InodeParams, NameSink, SeqFile, StatFs, SuperBlock};
 use crate::zdata::ZState;
 use crate::{inode, xattr};
 use kernel::c_str;

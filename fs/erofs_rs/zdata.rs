@@ -26,6 +26,7 @@
 //! [`ZCACHE_BYTES`]), so the next batch or a nearby random read that
 //! starts inside it does not decode it again.
 
+use crate::data::MetaSource;
 use crate::format::decompress::{decode_extent, Decompressor};
 use crate::format::erofs_fs::{COMPRESSION_DEFLATE, COMPRESSION_LZMA, COMPRESSION_ZSTD};
 use crate::format::inode::Inode as DiskInode;
@@ -35,7 +36,7 @@ use crate::format::{self, data::DeviceMode, read_exact, Source};
 use crate::super_::{CacheStrategy, Erofs, ErofsSb};
 use crate::vfs::address_space::{self, Ops};
 use crate::vfs::compress::{Inflate, MicroLzma, Zstd};
-use crate::vfs::{Inode, LockedFolio, MetaSource, Readahead};
+use crate::vfs::{Inode, LockedFolio, Readahead};
 use kernel::prelude::*;
 use kernel::sync::{new_condvar, new_mutex, CondVar, Mutex};
 

@@ -6,9 +6,9 @@
 //! cache (read_folio, readahead).
 
 use super::bindings;
+use super::device::{Bdev, MappedBytes};
 use super::fs_type::FileSystem;
 use super::inode::Inode;
-use super::meta::{Bdev, MappedBytes};
 use core::ffi::{c_int, c_uint};
 use core::marker::PhantomData;
 use kernel::prelude::*;

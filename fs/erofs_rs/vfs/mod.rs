@@ -20,6 +20,7 @@ pub(crate) mod address_space;
 pub(crate) mod compat;
 pub(crate) mod compress;
 pub(crate) mod dentry;
+pub(crate) mod device;
 pub(crate) mod dir;
 pub(crate) mod error;
 pub(crate) mod fiemap;
@@ -30,11 +31,11 @@ pub(crate) mod fs_context;
 pub(crate) mod fs_type;
 pub(crate) mod inode;
 pub(crate) mod iomap;
-pub(crate) mod meta;
 pub(crate) mod super_block;
 pub(crate) mod xattr;
 
 pub(crate) use compat::{ARef, AlwaysRefCounted};
+pub(crate) use device::{Bdev, Device, MappedBytes};
 pub(crate) use dir::DirEmitter;
 pub(crate) use fiemap::FiemapInfo;
 pub(crate) use file_ref::FileRef;
@@ -43,10 +44,8 @@ pub(crate) use fs_context::FsContext;
 pub(crate) use fs_type::{FileSystem, Registration};
 pub(crate) use inode::{Inode, InodeParams};
 pub(crate) use iomap::IoMapping;
-pub(crate) use meta::MetaSource;
 pub(crate) use super_block::{SeqFile, StatFs, SuperBlock};
 pub(crate) use xattr::NameSink;
-
 
 /// The page size of the running kernel.
 pub(crate) const PAGE_SIZE: usize = bindings::PAGE_SIZE;

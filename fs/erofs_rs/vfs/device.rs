@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A device an image is read from — a block device or a regular file —
+//! and its page cache: pages of it mapped for reading (what
+//! erofs_read_metabuf does in C), readahead, and the block device for
+//! bios. The EROFS side (which device, which offsets, bounds) is the
+//! `MetaSource` of `data.rs`.
+
+use super::bindings;
+use super::super_block::{New, SuperBlock};
+use super::{FileRef, FileSystem};
+use core::marker::PhantomData;
+use kernel::prelude::*;
+
+/// The page size, in bytes.
+const PAGE: u64 = bindings::PAGE_SIZE as u64;
+
+/// One device of a mount.
+///
+/// # Invariants
+///
+/// `mapping` is the page cache of a block device or file that stays open
+/// for as long as this value lives: the superblock's own block device
+/// (which outlives the superblock's data, where devices are kept) or the
+/// file in `_file`. `bdev` is NULL or that device's open block device.
+pub(crate) struct Device {
+    mapping: *mut bindings::address_space,
+    bdev: *mut bindings::block_device,
+    _file: Option<FileRef>,
+}
+
+// SAFETY: address spaces and block devices are shared kernel objects made
+// for concurrent readers; we only read through them.
+unsafe impl Send for Device {}
+// SAFETY: as above; every access goes through kernel APIs that lock
+// internally.
+unsafe impl Sync for Device {}
+
+/// A block device of the mount, for I/O that bypasses the page cache.
+///
+/// # Invariants
+///
+/// A non-NULL block device held open by the mount (see [`Device`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Bdev(pub(super) *mut bindings::block_device);
+
+impl Device {
+    /// The primary device of `sb`: `backing`, the image file of a
+    /// file-backed mount, or else the superblock's block device.
+    pub(crate) fn primary<T: FileSystem>(sb: &SuperBlock<T, New>, backing: Option<FileRef>) -> Self {
+        match backing {
+            Some(f) => Self::extra(sb, f),
+            // INVARIANT: the superblock's block device and its page cache
+            // live until the superblock is killed, after its data.
+            // SAFETY: `sb` is mounted on a block device (no backing file).
+            None => unsafe {
+                Self { mapping: bindings::erofs_rs_bdev_mapping(sb.as_ptr()), bdev: bindings::erofs_rs_sb_bdev(sb.as_ptr()), _file: None }
+            },
+        }
+    }
+
+    /// An open file of the mount: an extra block device (`device=`), or a
+    /// regular file of a file-backed mount.
+    pub(crate) fn extra<T: FileSystem>(sb: &SuperBlock<T, New>, file: FileRef) -> Self {
+        let bdev = if sb.has_bdev() {
+            // SAFETY: extra devices of a block-device mount are opened as
+            // block devices; the bdev lives as long as the file.
+            unsafe { bindings::file_bdev(file.as_ptr()) }
+        } else {
+            core::ptr::null_mut()
+        };
+        // INVARIANT: the mapping and bdev belong to `file`, kept open here.
+        Self { mapping: file.mapping(), bdev, _file: Some(file) }
+    }
+
+    /// Size in bytes.
+    pub(crate) fn size(&self) -> u64 {
+        // SAFETY: `mapping` is live (type invariant).
+        unsafe { bindings::erofs_rs_mapping_size(self.mapping) as u64 }
+    }
+
+    /// The block device, when it is one.
+    pub(crate) fn bdev(&self) -> Option<Bdev> {
+        // INVARIANT: a non-NULL `bdev` is held open (type invariant).
+        (!self.bdev.is_null()).then_some(Bdev(self.bdev))
+    }
+
+    /// Starts reading pages `[first, first + nr)` into the page cache
+    /// without waiting.
+    pub(crate) fn readahead(&self, first: u64, nr: u64) {
+        let pages = self.size().div_ceil(PAGE);
+        let end = first.saturating_add(nr).min(pages);
+        if end <= first {
+            return;
+        }
+        // SAFETY: `mapping` is live (type invariant); the pages lie inside
+        // the device; readahead only adds pages to the page cache.
+        unsafe { bindings::erofs_rs_mapping_readahead(self.mapping, first, end - first) };
+    }
+
+    /// Maps `len` bytes at `offset`, which must lie inside one page of
+    /// the device, reading the page in if needed. `EINVAL` for a range
+    /// that is not, `EIO` when the page cannot be read.
+    pub(crate) fn map(&self, offset: u64, len: usize) -> Result<MappedBytes<'_>> {
+        let end = offset.checked_add(len as u64).ok_or(EINVAL)?;
+        if len == 0 || offset % PAGE + len as u64 > PAGE || end > self.size() {
+            return Err(EINVAL);
+        }
+        // SAFETY: `mapping` is live; the index is within the device.
+        let folio = unsafe { bindings::erofs_rs_read_mapping_folio(self.mapping, offset / PAGE) };
+        let folio = super::from_err_ptr(folio).map_err(|_| EIO)?;
+        if folio.is_null() {
+            return Err(EIO);
+        }
+        // SAFETY: `folio` is a referenced, uptodate folio covering `offset`.
+        let pos = unsafe { bindings::erofs_rs_folio_pos(folio) } as u64;
+        // SAFETY: as above.
+        let fsize = unsafe { bindings::erofs_rs_folio_size(folio) } as u64;
+        if offset < pos || end > pos + fsize {
+            // SAFETY: drop the reference read_mapping_folio gave us.
+            unsafe { bindings::erofs_rs_folio_put(folio) };
+            return Err(EIO);
+        }
+        // SAFETY: the offset lies inside the folio; the mapping covers the
+        // page holding it, and the range stays inside that page.
+        let ptr = unsafe { bindings::erofs_rs_kmap_local_folio(folio, (offset - pos) as usize) };
+        // INVARIANT: referenced folio, mapped pointer, `len` bytes in page.
+        Ok(MappedBytes { folio, ptr: ptr as *const u8, len, _dev: PhantomData })
+    }
+}
+
+/// A mapped piece of a page-cache folio; unmapped and released on drop.
+///
+/// # Invariants
+///
+/// `folio` holds a reference taken by `read_mapping_folio`, `ptr` is its
+/// `kmap_local_folio` mapping, valid for `len` bytes.
+pub(crate) struct MappedBytes<'a> {
+    folio: *mut bindings::folio,
+    ptr: *const u8,
+    len: usize,
+    _dev: PhantomData<&'a Device>,
+}
+
+impl MappedBytes<'_> {
+    /// Gives up ownership of the mapping: (folio, mapped pointer). The
+    /// caller must later call `release_raw` with both.
+    pub(super) fn into_raw(self) -> (*mut bindings::folio, *const u8) {
+        let r = (self.folio, self.ptr);
+        core::mem::forget(self);
+        r
+    }
+
+    /// Undoes `into_raw`.
+    ///
+    /// # Safety
+    ///
+    /// `folio` and `ptr` must come from one `into_raw` call, released once.
+    pub(super) unsafe fn release_raw(folio: *mut bindings::folio, ptr: *const u8) {
+        // SAFETY: per the contract, a live mapping and folio reference.
+        unsafe {
+            bindings::erofs_rs_kunmap_local(ptr.cast());
+            bindings::erofs_rs_folio_put(folio);
+        }
+    }
+}
+
+impl core::ops::Deref for MappedBytes<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        // Page-cache pages of a read-only mount are not written while mapped.
+        // SAFETY: `ptr` maps `len` readable bytes of an uptodate folio we
+        // hold a reference to (type invariant).
+        unsafe { core::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+impl Drop for MappedBytes<'_> {
+    fn drop(&mut self) {
+        // SAFETY: `ptr` came from kmap_local_folio and `folio` holds our
+        // reference (type invariant); unmapping precedes the release.
+        unsafe {
+            bindings::erofs_rs_kunmap_local(self.ptr.cast());
+            bindings::erofs_rs_folio_put(self.folio);
+        }
+    }
+}
