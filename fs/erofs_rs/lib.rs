@@ -14,6 +14,8 @@ use kernel::prelude::*;
 #[deny(unsafe_code)]
 mod data;
 #[deny(unsafe_code)]
+mod decompressor;
+#[deny(unsafe_code)]
 mod dir;
 #[deny(unsafe_code)]
 mod fileio;

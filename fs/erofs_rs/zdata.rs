@@ -27,18 +27,17 @@
 //! starts inside it does not decode it again.
 
 use crate::data::MetaSource;
-use crate::format::decompress::{decode_extent, Decompressor};
-use crate::format::erofs_fs::{COMPRESSION_DEFLATE, COMPRESSION_LZMA, COMPRESSION_ZSTD};
+use crate::decompressor::{Decompressors, KernelDecompressor};
+use crate::format::decompress::decode_extent;
 use crate::format::inode::Inode as DiskInode;
 use crate::format::zdata::{self as fz, ReadCtx};
 use crate::format::zmap::{ZExtent, ZInfo};
 use crate::format::{self, data::DeviceMode, read_exact, Source};
 use crate::super_::{CacheStrategy, Erofs, ErofsSb};
 use crate::vfs::address_space::{self, Ops};
-use crate::vfs::compress::{Inflate, MicroLzma, Zstd};
 use crate::vfs::{Inode, LockedFolio, Readahead};
 use kernel::prelude::*;
-use kernel::sync::{new_condvar, new_mutex, CondVar, Mutex};
+use kernel::sync::{new_mutex, Mutex};
 
 /// How far past a pcluster the device is read ahead.
 const PREFETCH_BYTES: u64 = 128 << 10;
@@ -115,125 +114,25 @@ impl Buffers {
     }
 }
 
-/// Workspaces of one kernel decompressor, made on demand up to one per
-/// possible CPU and reused; readers beyond that wait for one to be given
-/// back (as the C driver's LZMA and DEFLATE stream pools do).
-#[pin_data]
-struct WorkspacePool<W> {
-    #[pin]
-    state: Mutex<PoolState<W>>,
-    #[pin]
-    returned: CondVar,
-}
-
-struct PoolState<W> {
-    /// One slot per workspace that may exist (`limit` of them).
-    free: KVec<Option<W>>,
-    made: usize,
-}
-
-impl<W> WorkspacePool<W> {
-    fn new(limit: usize) -> impl PinInit<Self, Error> {
-        let mut free = KVec::with_capacity(limit, GFP_KERNEL);
-        if let Ok(f) = &mut free {
-            for _ in 0..limit {
-                // Within the capacity just reserved: cannot fail.
-                let _ = f.push(None, GFP_KERNEL);
-            }
-        }
-        try_pin_init!(Self {
-            state <- new_mutex!(PoolState { free: free?, made: 0 }),
-            returned <- new_condvar!(),
-        })
-    }
-
-    /// Runs `f` with a workspace, made by `make` if none is free and the
-    /// limit allows.
-    fn with<R>(&self, make: impl FnOnce() -> Result<W>, f: impl FnOnce(&mut W) -> R) -> Result<R> {
-        let mut w = self.take(make)?;
-        let r = f(&mut w);
-        let mut st = self.state.lock();
-        // At most `limit` workspaces exist, so a slot is free.
-        if let Some(slot) = st.free.iter_mut().find(|x| x.is_none()) {
-            *slot = Some(w);
-        }
-        drop(st);
-        self.returned.notify_one();
-        Ok(r)
-    }
-
-    fn take(&self, make: impl FnOnce() -> Result<W>) -> Result<W> {
-        let mut st = self.state.lock();
-        loop {
-            if let Some(w) = st.free.iter_mut().find_map(Option::take) {
-                return Ok(w);
-            }
-            if st.made < st.free.len() {
-                st.made += 1;
-                drop(st);
-                let w = make();
-                if w.is_err() {
-                    self.state.lock().made -= 1;
-                    self.returned.notify_one();
-                }
-                return w;
-            }
-            self.returned.wait(&mut st);
-        }
-    }
-}
-
 /// Per-mount state of compressed reads.
 #[pin_data]
 pub(crate) struct ZState {
     #[pin]
     buffers: Mutex<Buffers>,
     #[pin]
-    inflate: WorkspacePool<Inflate>,
-    #[pin]
-    lzma: WorkspacePool<MicroLzma>,
-    #[pin]
-    zstd: WorkspacePool<Zstd>,
+    decompressors: Decompressors,
 }
 
 impl ZState {
     pub(crate) fn new() -> impl PinInit<Self, Error> {
-        let cpus = crate::vfs::possible_cpus().max(1);
         try_pin_init!(Self {
             buffers <- new_mutex!(Buffers {
                 cached: [const { None }; CACHED_EXTENTS],
                 next: 0,
                 free: [const { None }; FREE_BUFFERS],
             }),
-            inflate <- WorkspacePool::new(cpus),
-            lzma <- WorkspacePool::new(cpus),
-            zstd <- WorkspacePool::new(cpus),
+            decompressors <- Decompressors::new(),
         })
-    }
-}
-
-/// The algorithms the format core does not decode itself.
-struct KernelDecompressor<'a> {
-    sbi: &'a ErofsSb,
-}
-
-impl Decompressor for KernelDecompressor<'_> {
-    fn decompress(&mut self, algorithm: u8, input: &[u8], out: &mut [u8], partial: bool) -> format::Result<()> {
-        let z = &self.sbi.z;
-        let dict = self.sbi.disk.compression.lzma_dict_size;
-        let r = match algorithm {
-            COMPRESSION_DEFLATE => z.inflate.with(Inflate::new, |d| d.decode(input, out, partial)),
-            COMPRESSION_LZMA => z.lzma.with(|| MicroLzma::new(dict), |d| d.decode(input, out, partial)),
-            // EROFS caps Zstd windows at 1 MiB (the superblock check
-            // refuses more); one workspace size fits them all.
-            COMPRESSION_ZSTD => z.zstd.with(|| Zstd::new(1 << 20), |d| d.decode(input, out, partial)),
-            a => return Err(format::Error::UnsupportedAlgorithm(a)),
-        };
-        match r {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(format::Error::BadCompressedData),
-            Err(_) => Err(format::Error::NoMemory),
-        }
     }
 }
 
@@ -315,7 +214,7 @@ impl<'a> ZReader<'a> {
     fn decode_into(&mut self, ext: &ZExtent, dev: u16, off: u64, plen: usize, out: &mut [u8]) -> format::Result<()> {
         let sbi = self.sbi;
         let blksz = sbi.disk.block_size();
-        let dec = &mut KernelDecompressor { sbi };
+        let dec = &mut KernelDecompressor::new(&sbi.z.decompressors, sbi.disk.compression.lzma_dict_size);
         if plen > 0 && off % blksz as u64 + plen as u64 <= blksz as u64 {
             // Within one block: decode from the device's page cache
             // rather than from a copy.
