@@ -40,6 +40,26 @@ void erofs_rs_kunmap_local(const void *addr)
 	kunmap_local(addr);
 }
 
+/*
+ * The page holding byte @offset of @folio, mapped with kmap (not
+ * kmap_local): mapped metadata may be released in any order and kept
+ * across calls (iomap_begin to iomap_end).
+ */
+struct page *erofs_rs_kmap_folio_page(struct folio *folio, size_t offset, void **addr)
+{
+	struct page *page = folio_page(folio, offset / PAGE_SIZE);
+
+	*addr = kmap(page) + offset % PAGE_SIZE;
+	return page;
+}
+
+/* Undoes erofs_rs_kmap_folio_page() and drops the folio reference. */
+void erofs_rs_kunmap_put_page(struct page *page)
+{
+	kunmap(page);
+	folio_put(page_folio(page));
+}
+
 void erofs_rs_folio_put(struct folio *folio)
 {
 	folio_put(folio);

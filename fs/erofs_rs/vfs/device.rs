@@ -121,32 +121,40 @@ impl Device {
             unsafe { bindings::erofs_rs_folio_put(folio) };
             return Err(EIO);
         }
+        let mut ptr = core::ptr::null_mut();
         // SAFETY: the offset lies inside the folio; the mapping covers the
-        // page holding it, and the range stays inside that page.
-        let ptr = unsafe { bindings::erofs_rs_kmap_local_folio(folio, (offset - pos) as usize) };
-        // INVARIANT: referenced folio, mapped pointer, `len` bytes in page.
-        Ok(MappedBytes { folio, ptr: ptr as *const u8, len, _dev: PhantomData })
+        // page holding it, and the range stays inside that page. The
+        // folio reference passes to the page's owner.
+        let page = unsafe { bindings::erofs_rs_kmap_folio_page(folio, (offset - pos) as usize, &mut ptr) };
+        // INVARIANT: the page of a referenced folio, kmapped at `ptr`,
+        // `len` bytes in the page.
+        Ok(MappedBytes { page, ptr: ptr as *const u8, len, _dev: PhantomData })
     }
 }
 
 /// A mapped piece of a page-cache folio; unmapped and released on drop.
+/// The mapping is a `kmap` of the page, not a `kmap_local` one, so values
+/// may be dropped in any order and kept across callbacks (iomap_begin to
+/// iomap_end); short-lived mappings use `LockedFolio::with_page`, whose
+/// `kmap_local` cannot outlive its closure.
 ///
 /// # Invariants
 ///
-/// `folio` holds a reference taken by `read_mapping_folio`, `ptr` is its
-/// `kmap_local_folio` mapping, valid for `len` bytes.
+/// `page` is a page of a folio on which we hold a reference taken by
+/// `read_mapping_folio`; it is `kmap`ped, and `ptr` points into the
+/// mapping, valid for `len` bytes.
 pub(crate) struct MappedBytes<'a> {
-    folio: *mut bindings::folio,
+    page: *mut bindings::page,
     ptr: *const u8,
     len: usize,
     _dev: PhantomData<&'a Device>,
 }
 
 impl MappedBytes<'_> {
-    /// Gives up ownership of the mapping: (folio, mapped pointer). The
-    /// caller must later call `release_raw` with both.
-    pub(super) fn into_raw(self) -> (*mut bindings::folio, *const u8) {
-        let r = (self.folio, self.ptr);
+    /// Gives up ownership of the mapping: (page, mapped pointer). The
+    /// caller must later call `release_raw` with the page.
+    pub(super) fn into_raw(self) -> (*mut bindings::page, *const u8) {
+        let r = (self.page, self.ptr);
         core::mem::forget(self);
         r
     }
@@ -155,13 +163,11 @@ impl MappedBytes<'_> {
     ///
     /// # Safety
     ///
-    /// `folio` and `ptr` must come from one `into_raw` call, released once.
-    pub(super) unsafe fn release_raw(folio: *mut bindings::folio, ptr: *const u8) {
-        // SAFETY: per the contract, a live mapping and folio reference.
-        unsafe {
-            bindings::erofs_rs_kunmap_local(ptr.cast());
-            bindings::erofs_rs_folio_put(folio);
-        }
+    /// `page` must come from one `into_raw` call, released once.
+    pub(super) unsafe fn release_raw(page: *mut bindings::page) {
+        // SAFETY: per the contract, a kmapped page whose folio we hold a
+        // reference to.
+        unsafe { bindings::erofs_rs_kunmap_put_page(page) };
     }
 }
 
@@ -177,11 +183,8 @@ impl core::ops::Deref for MappedBytes<'_> {
 
 impl Drop for MappedBytes<'_> {
     fn drop(&mut self) {
-        // SAFETY: `ptr` came from kmap_local_folio and `folio` holds our
-        // reference (type invariant); unmapping precedes the release.
-        unsafe {
-            bindings::erofs_rs_kunmap_local(self.ptr.cast());
-            bindings::erofs_rs_folio_put(self.folio);
-        }
+        // SAFETY: the page is kmapped and its folio holds our reference
+        // (type invariant); both are released once, here.
+        unsafe { bindings::erofs_rs_kunmap_put_page(self.page) };
     }
 }

@@ -50,8 +50,8 @@ unsafe extern "C" fn iomap_begin<U: Operations>(
         Ok(m) => m,
         Err(e) => return e.to_errno(),
     };
-    // An inline mapping's folio reference and kmap are handed to
-    // `iomap_end` through `private` and `inline_data`.
+    // An inline mapping's page (kmapped, with its folio reference) is
+    // handed to `iomap_end` through `private`.
     // SAFETY: filling the caller's iomap; iomap leaves those two alone.
     unsafe {
         (*iomap).flags = 0;
@@ -72,13 +72,13 @@ unsafe extern "C" fn iomap_begin<U: Operations>(
                 (*iomap).bdev = bdev.0;
             }
             IoMapping::Inline { offset, length, bytes } => {
-                let (folio, ptr) = bytes.into_raw();
+                let (page, ptr) = bytes.into_raw();
                 (*iomap).type_ = bindings::IOMAP_INLINE as u16;
                 (*iomap).addr = bindings::IOMAP_NULL_ADDR as u64;
                 (*iomap).offset = offset as i64;
                 (*iomap).length = length;
                 (*iomap).inline_data = ptr as *mut _;
-                (*iomap).private = folio.cast();
+                (*iomap).private = page.cast();
             }
         }
     }
@@ -99,10 +99,10 @@ unsafe extern "C" fn iomap_end(
     iomap: *mut bindings::iomap,
 ) -> c_int {
     // SAFETY: the iomap our `iomap_begin` filled; an inline mapping's
-    // folio and kmap are released exactly once, here.
+    // page is released exactly once, here.
     unsafe {
         if (*iomap).type_ == bindings::IOMAP_INLINE as u16 && !(*iomap).private.is_null() {
-            MappedBytes::release_raw((*iomap).private.cast(), (*iomap).inline_data as *const u8);
+            MappedBytes::release_raw((*iomap).private.cast());
             (*iomap).private = core::ptr::null_mut();
         }
     }
