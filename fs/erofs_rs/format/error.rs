@@ -49,18 +49,12 @@ pub enum Error {
     BadInlineData,
     /// A block address (or range) beyond the device.
     BadBlockAddress(u64),
-    /// A symlink target that is empty, too long or not where it should be.
-    BadSymlink,
     /// A directory block with impossible dirents or names.
     BadDirent,
-    /// A file name longer than 255 bytes or empty.
-    BadName,
     /// A directory where a regular file was expected, or the like.
     WrongFileType,
     /// An xattr area with impossible sizes or entries.
     BadXattr,
-    /// A long xattr prefix index beyond the prefix table.
-    BadXattrPrefix(u8),
     /// An xattr that is not there (ENODATA).
     NoXattr,
     /// The caller's buffer is too small (ERANGE).
@@ -137,12 +131,9 @@ impl fmt::Display for Error {
             Error::BadChunkFormat(x) => write!(f, "unsupported chunk format {x:#x}"),
             Error::BadInlineData => write!(f, "inline data crosses the block boundary"),
             Error::BadBlockAddress(b) => write!(f, "block address {b} out of range"),
-            Error::BadSymlink => write!(f, "corrupted symlink"),
             Error::BadDirent => write!(f, "corrupted directory block"),
-            Error::BadName => write!(f, "bad file name length"),
             Error::WrongFileType => write!(f, "wrong file type"),
             Error::BadXattr => write!(f, "corrupted xattrs"),
-            Error::BadXattrPrefix(i) => write!(f, "invalid long xattr prefix index {i}"),
             Error::NoXattr => write!(f, "no such xattr"),
             Error::BufferTooSmall => write!(f, "buffer too small"),
             Error::BadAcl => write!(f, "corrupted POSIX ACL"),
