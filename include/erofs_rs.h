@@ -60,7 +60,7 @@ struct folio *erofs_rs_readahead_folio(struct readahead_control *rac);
 bool erofs_rs_is_err(const void *ptr);
 long erofs_rs_ptr_err(const void *ptr);
 void *erofs_rs_err_ptr(long error);
-unsigned long erofs_rs_inode_state(struct inode *inode);
+bool erofs_rs_inode_is_new(struct inode *inode);
 void erofs_rs_inode_set_fop(struct inode *inode, const struct file_operations *fop);
 void erofs_rs_inode_set_link(struct inode *inode, char *link);
 int erofs_rs_iomap_read_folio(struct folio *folio, const struct iomap_ops *ops);

@@ -176,13 +176,14 @@ void *erofs_rs_err_ptr(long error)
 	return ERR_PTR(error);
 }
 
-/* i_state became a struct read through accessors in 6.19. */
-unsigned long erofs_rs_inode_state(struct inode *inode)
+/* Whether iget_locked() gave a new inode to fill. i_state became a
+ * struct read through accessors in 6.19, and I_NEW an enum constant. */
+bool erofs_rs_inode_is_new(struct inode *inode)
 {
 #ifdef EROFS_RS_HAVE_INODE_STATE_READ_ONCE
-	return inode_state_read_once(inode);
+	return inode_state_read_once(inode) & I_NEW;
 #else
-	return inode->i_state;
+	return inode->i_state & I_NEW;
 #endif
 }
 

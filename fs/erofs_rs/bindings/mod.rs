@@ -25,6 +25,12 @@ pub type __kernel_size_t = usize;
 pub type __kernel_ssize_t = isize;
 pub type __kernel_ptrdiff_t = isize;
 
+// Later kernels' bindgen parameters derive pin_init's MaybeZeroable for
+// every struct (Kbuild sets the cfg when they do).
+#[cfg(erofs_rs_maybe_zeroable)]
+#[allow(unused_imports)]
+use pin_init::{MaybeZeroable, Zeroable};
+
 include!("bindings_generated.rs");
 
 // Macros bindgen cannot evaluate (they expand to BIT() or casts).

@@ -55,3 +55,13 @@ pub(crate) use kernel::sync::aref::{ARef, AlwaysRefCounted};
 /// `kernel::sync::aref` in later kernels.
 #[cfg(not(erofs_rs_sync_aref))]
 pub(crate) use kernel::types::{ARef, AlwaysRefCounted};
+
+/// Later kernels print through `kernel::fmt::Display` (a copy of
+/// `core::fmt::Display` that the kernel can implement for foreign types);
+/// the format core's errors implement the core one.
+#[cfg(erofs_rs_kernel_fmt)]
+impl kernel::fmt::Display for crate::format::Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Display::fmt(self, f)
+    }
+}

@@ -141,8 +141,7 @@ pub(super) fn iget<T: FileSystem>(sb: &SuperBlock<T>, ino: u64) -> Result<ARef<I
         return Err(ENOMEM);
     }
     // SAFETY: `ptr` is a live inode we hold a reference to.
-    let is_new = unsafe { bindings::erofs_rs_inode_state(ptr) } & bindings::I_NEW as core::ffi::c_ulong != 0;
-    if is_new {
+    if unsafe { bindings::erofs_rs_inode_is_new(ptr) } {
         match T::read_inode(sb, ino) {
             // SAFETY: the inode is new and locked (I_NEW): only we touch it.
             Ok((params, data)) => unsafe { setup_new::<T>(ptr, params, data) },
