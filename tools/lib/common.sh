@@ -87,9 +87,12 @@ build_module() {
 	src=$(module_dir "$flavor")
 	kdir=$(KBUILD_DIR "$flavor")
 	if [ "$src" != "$REPO_ROOT" ]; then
+		# The sources only (tracked, or new and not ignored): build
+		# outputs of another kernel (objects, Module.symvers, *.mod.c)
+		# must not reach this tree's build.
 		mkdir -p "$src"
-		rsync -a --delete --exclude target --exclude fuzz --exclude .git --exclude '*.ko' \
-			--exclude '*.o' --exclude '.*.cmd' --exclude bindings_generated.rs "$REPO_ROOT"/ "$src"/
+		git -C "$REPO_ROOT" ls-files -z -c -o --exclude-standard -- Kbuild Makefile include fs |
+			rsync -a --from0 --files-from=- "$REPO_ROOT"/ "$src"/
 	fi
 	log "building erofs_rs.ko against $kdir"
 	make -s -C "$src" KDIR="$kdir" modules >&2 || die "building erofs_rs.ko against $kdir failed"
