@@ -5,7 +5,6 @@
 
 use super::erofs_fs::*;
 use super::inode::Inode;
-use super::le::*;
 use super::super_block::SuperBlock;
 use super::{Error, Result, Source};
 
@@ -76,8 +75,11 @@ pub fn map_blocks<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, l
             let chunk_len = (1u64 << inode.chunkbits).min((inode.size - chunk_start).div_ceil(blksz) * blksz);
             let bytes = src.bytes(0, pos, unit as usize)?;
             let b: &[u8] = &bytes;
-            let blkaddr = u32_at(b, if indexes { 4 } else { 0 });
-            let device_id = if indexes { u16_at(b, 2) } else { 0 };
+            let (blkaddr, device_id) = if indexes {
+                (chunk_index::STARTBLK_LO.get(b)?, chunk_index::DEVICE_ID.get(b)?)
+            } else {
+                (block_map_entry::BLKADDR.get(b)?, 0)
+            };
             let skip = la - chunk_start;
             if blkaddr == NULL_ADDR {
                 return Ok(Extent { la, len: chunk_len - skip, map: Mapping::Hole });

@@ -4,7 +4,6 @@
 //! followed by their names, sorted by name within and across blocks.
 
 use super::erofs_fs::*;
-use super::le::*;
 use super::{Error, Result};
 use core::cmp::Ordering;
 
@@ -29,7 +28,7 @@ impl<'a> DirBlock<'a> {
     /// `data` holds the valid bytes of the block (the last block of a
     /// directory may be shorter than a block). `blksz` is the block size.
     pub fn new(data: &'a [u8], blksz: u32) -> Result<Self> {
-        let nameoff0 = u16_at(data, 8) as usize;
+        let nameoff0 = dirent::NAMEOFF.get(data).map_err(|_| Error::BadDirent)? as usize;
         if data.len() < DIRENT_SIZE || nameoff0 == 0 || nameoff0 >= blksz as usize || nameoff0 % DIRENT_SIZE != 0 || nameoff0 > data.len() {
             return Err(Error::BadDirent);
         }
@@ -48,12 +47,13 @@ impl<'a> DirBlock<'a> {
             return Err(Error::BadDirent);
         }
         let off = i * DIRENT_SIZE;
-        let nid = u64_at(self.data, off);
-        let nameoff = u16_at(self.data, off + 8) as usize;
-        let file_type = u8_at(self.data, off + 10);
+        let d = self.data.get(off..).ok_or(Error::BadDirent)?;
+        let nid = dirent::NID.get(d)?;
+        let nameoff = dirent::NAMEOFF.get(d)? as usize;
+        let file_type = dirent::FILE_TYPE.get(d)?;
         let maxsize = self.data.len();
         let namelen = if i + 1 < self.count {
-            let next = u16_at(self.data, off + DIRENT_SIZE + 8) as usize;
+            let next = dirent::NAMEOFF.get(d.get(DIRENT_SIZE..).ok_or(Error::BadDirent)?)? as usize;
             next.checked_sub(nameoff).ok_or(Error::BadDirent)?
         } else {
             if maxsize <= nameoff {

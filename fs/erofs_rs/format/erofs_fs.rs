@@ -121,3 +121,284 @@ pub const fn xattr_ibody_size(icount: u16) -> u32 {
         XATTR_IBODY_HEADER_SIZE + 4 * (icount as u32 - 1)
     }
 }
+
+// ---------------------------------------------------------------------
+// The on-disk structures, field by field (the structs of erofs_fs.h).
+//
+// Each structure is a module with its `SIZE` and one constant per field:
+// a little-endian integer type (`Le8`, `Le16`, `Le32`, `Le64`) holding
+// the field's byte offset, whose `get` reads the field from the
+// structure's bytes and fails (`Error::OutOfRange`) when they end before
+// it. `FIELDS` names every integer field with its offset and width, for
+// the tools that show or edit images (erofs-inspect, the mutator).
+// ---------------------------------------------------------------------
+
+use super::error::{Error, Result};
+
+/// A field of an on-disk structure, for tools: name, byte offset, width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldInfo {
+    pub name: &'static str,
+    pub off: usize,
+    pub width: usize,
+}
+
+macro_rules! le_type {
+    ($(#[$m:meta])* $name:ident, $t:ty, $w:expr) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $name(pub usize);
+
+        impl $name {
+            /// Width in bytes.
+            pub const WIDTH: usize = $w;
+
+            /// The field's value in `b`, the bytes of its structure.
+            #[inline]
+            pub fn get(self, b: &[u8]) -> Result<$t> {
+                let end = self.0.checked_add($w).ok_or(Error::OutOfRange)?;
+                let s = b.get(self.0..end).ok_or(Error::OutOfRange)?;
+                let mut a = [0u8; $w];
+                a.copy_from_slice(s);
+                Ok(<$t>::from_le_bytes(a))
+            }
+        }
+    };
+}
+
+le_type!(
+    /// A `u8` field at this byte offset.
+    Le8, u8, 1
+);
+le_type!(
+    /// A `__le16` field at this byte offset.
+    Le16, u16, 2
+);
+le_type!(
+    /// A `__le32` field at this byte offset.
+    Le32, u32, 4
+);
+le_type!(
+    /// A `__le64` field at this byte offset.
+    Le64, u64, 8
+);
+
+macro_rules! layout {
+    ($(#[$m:meta])* $name:ident, size $size:expr, { $($(#[$fm:meta])* $field:ident: $ty:ident @ $off:expr),* $(,)? }) => {
+        $(#[$m])*
+        pub mod $name {
+            #[allow(unused_imports)]
+            use super::{FieldInfo, Le16, Le32, Le64, Le8};
+            /// Size of the structure in bytes.
+            pub const SIZE: usize = $size;
+            $( $(#[$fm])* pub const $field: $ty = $ty($off); )*
+            /// Every integer field: name, offset, width.
+            pub const FIELDS: &[FieldInfo] = &[$(FieldInfo { name: stringify!($field), off: $off, width: $ty::WIDTH }),*];
+        }
+    };
+}
+
+layout!(
+    /// `struct erofs_super_block`, at byte 1024 of the primary device;
+    /// `sb_extslots` 16-byte extension slots may follow.
+    sb, size 128, {
+        MAGIC: Le32 @ 0,
+        /// crc32c of the superblock block after this field.
+        CHECKSUM: Le32 @ 4,
+        FEATURE_COMPAT: Le32 @ 8,
+        BLKSZBITS: Le8 @ 12,
+        SB_EXTSLOTS: Le8 @ 13,
+        ROOT_NID: Le16 @ 14,
+        INOS: Le64 @ 16,
+        BUILD_TIME: Le64 @ 24,
+        BUILD_TIME_NSEC: Le32 @ 32,
+        BLOCKS: Le32 @ 36,
+        META_BLKADDR: Le32 @ 40,
+        XATTR_BLKADDR: Le32 @ 44,
+        // uuid[16] at 48, volume_name[16] at 64.
+        FEATURE_INCOMPAT: Le32 @ 80,
+        /// `available_compr_algs` with COMPR_CFGS, else `lz4_max_distance`.
+        U1: Le16 @ 84,
+        EXTRA_DEVICES: Le16 @ 86,
+        DEVT_SLOTOFF: Le16 @ 88,
+        DIRBLKBITS: Le8 @ 90,
+        XATTR_PREFIX_COUNT: Le8 @ 91,
+        XATTR_PREFIX_START: Le32 @ 92,
+        PACKED_NID: Le64 @ 96,
+        XATTR_FILTER_RESERVED: Le8 @ 104,
+    }
+);
+
+/// `erofs_super_block.uuid` and `.volume_name`: byte ranges.
+pub const SB_UUID: core::ops::Range<usize> = 48..64;
+pub const SB_VOLUME_NAME: core::ops::Range<usize> = 64..80;
+
+layout!(
+    /// `struct erofs_inode_compact`.
+    inode_compact, size 32, {
+        /// Layout version (bit 0) and data layout (bits 1-3).
+        I_FORMAT: Le16 @ 0,
+        I_XATTR_ICOUNT: Le16 @ 2,
+        I_MODE: Le16 @ 4,
+        I_NLINK: Le16 @ 6,
+        I_SIZE: Le32 @ 8,
+        /// Raw block address, compressed block count, rdev or chunk info.
+        I_U: Le32 @ 16,
+        I_INO: Le32 @ 20,
+        I_UID: Le16 @ 24,
+        I_GID: Le16 @ 26,
+    }
+);
+
+layout!(
+    /// `struct erofs_inode_extended`.
+    inode_extended, size 64, {
+        I_FORMAT: Le16 @ 0,
+        I_XATTR_ICOUNT: Le16 @ 2,
+        I_MODE: Le16 @ 4,
+        I_SIZE: Le64 @ 8,
+        I_U: Le32 @ 16,
+        I_INO: Le32 @ 20,
+        I_UID: Le32 @ 24,
+        I_GID: Le32 @ 28,
+        I_MTIME: Le64 @ 32,
+        I_MTIME_NSEC: Le32 @ 40,
+        I_NLINK: Le32 @ 44,
+    }
+);
+
+layout!(
+    /// `struct erofs_dirent`: a directory block starts with these, the
+    /// names follow; the first `nameoff` / 12 is the entry count.
+    dirent, size 12, {
+        NID: Le64 @ 0,
+        /// Offset of the name in the block.
+        NAMEOFF: Le16 @ 8,
+        FILE_TYPE: Le8 @ 10,
+    }
+);
+
+layout!(
+    /// `struct erofs_xattr_ibody_header`, then `h_shared_count` __le32
+    /// shared xattr ids.
+    xattr_ibody_header, size 12, {
+        H_NAME_FILTER: Le32 @ 0,
+        H_SHARED_COUNT: Le8 @ 4,
+    }
+);
+
+layout!(
+    /// `struct erofs_xattr_entry`, then the name suffix and the value.
+    xattr_entry, size 4, {
+        E_NAME_LEN: Le8 @ 0,
+        E_NAME_INDEX: Le8 @ 1,
+        E_VALUE_SIZE: Le16 @ 2,
+    }
+);
+
+layout!(
+    /// `struct erofs_xattr_long_prefix`, then the infix.
+    xattr_long_prefix, size 1, {
+        BASE_INDEX: Le8 @ 0,
+    }
+);
+
+layout!(
+    /// `struct erofs_deviceslot`: tag[64] at 0, then the sizes.
+    deviceslot, size 128, {
+        BLOCKS: Le32 @ 64,
+        MAPPED_BLKADDR: Le32 @ 68,
+    }
+);
+
+layout!(
+    /// `struct erofs_inode_chunk_index`.
+    chunk_index, size 8, {
+        STARTBLK_HI: Le16 @ 0,
+        DEVICE_ID: Le16 @ 2,
+        STARTBLK_LO: Le32 @ 4,
+    }
+);
+
+layout!(
+    /// A block map entry of chunk-based inodes without indexes.
+    block_map_entry, size 4, {
+        BLKADDR: Le32 @ 0,
+    }
+);
+
+layout!(
+    /// `struct z_erofs_map_header`, at ALIGN(inode + xattrs, 8) of a
+    /// compressed inode.
+    z_map_header, size 8, {
+        /// With a whole-file fragment: its offset in the packed inode.
+        H_FRAGMENTOFF: Le32 @ 0,
+        /// Else: the size of the ztailpacking inline data.
+        H_IDATA_SIZE: Le16 @ 2,
+        H_ADVISE: Le16 @ 4,
+        /// HEAD1 algorithm (bits 0-3) and HEAD2 algorithm (bits 4-7).
+        H_ALGORITHMTYPE: Le8 @ 6,
+        /// Logical cluster bits - block size bits (bits 0-3), and flags.
+        H_CLUSTERBITS: Le8 @ 7,
+    }
+);
+
+layout!(
+    /// `struct z_erofs_lcluster_index` (full indexes).
+    z_lcluster_index, size 8, {
+        DI_ADVISE: Le16 @ 0,
+        DI_CLUSTEROFS: Le16 @ 2,
+        /// HEAD/PLAIN: the pcluster's block address.
+        DI_BLKADDR: Le32 @ 4,
+        /// NONHEAD: distances to the head (0) and the next head (1).
+        DI_DELTA0: Le16 @ 4,
+        DI_DELTA1: Le16 @ 6,
+    }
+);
+
+layout!(
+    /// `struct z_erofs_lz4_cfgs`, a compression config record.
+    lz4_cfgs, size 14, {
+        MAX_DISTANCE: Le16 @ 0,
+        MAX_PCLUSTERBLKS: Le16 @ 2,
+    }
+);
+
+layout!(
+    /// `struct z_erofs_lzma_cfgs`.
+    lzma_cfgs, size 14, {
+        DICT_SIZE: Le32 @ 0,
+        FORMAT: Le16 @ 4,
+    }
+);
+
+layout!(
+    /// `struct z_erofs_deflate_cfgs`.
+    deflate_cfgs, size 6, {
+        WINDOWBITS: Le8 @ 0,
+    }
+);
+
+layout!(
+    /// `struct z_erofs_zstd_cfgs`.
+    zstd_cfgs, size 6, {
+        FORMAT: Le8 @ 0,
+        WINDOWLOG: Le8 @ 1,
+    }
+);
+
+layout!(
+    /// The header of a POSIX ACL xattr value (`posix_acl_xattr_header`).
+    acl_header, size 4, {
+        VERSION: Le32 @ 0,
+    }
+);
+
+layout!(
+    /// One entry of a POSIX ACL xattr value (`posix_acl_xattr_entry`).
+    acl_entry, size 8, {
+        E_TAG: Le16 @ 0,
+        E_PERM: Le16 @ 2,
+        E_ID: Le32 @ 4,
+    }
+);

@@ -3,7 +3,6 @@
 //! On-disk inodes (fs/erofs/inode.c, erofs_read_inode).
 
 use super::erofs_fs::*;
-use super::le::*;
 use super::super_block::SuperBlock;
 use super::{read_exact, Error, Result, Source};
 
@@ -89,7 +88,7 @@ impl Inode {
         let blksz = sb.block_size();
         let mut raw = [0u8; INODE_EXTENDED_SIZE];
         read_exact(src, 0, iloc, blksz, &mut raw[..INODE_COMPACT_SIZE])?;
-        let ifmt = u16_at(&raw, 0);
+        let ifmt = inode_compact::I_FORMAT.get(&raw)?;
         if ifmt & !I_ALL != 0 {
             return Err(Error::UnsupportedInodeFormat(ifmt));
         }
@@ -97,8 +96,8 @@ impl Inode {
         if datalayout > INODE_CHUNK_BASED {
             return Err(Error::UnsupportedDataLayout(datalayout));
         }
-        let xattr_icount = u16_at(&raw, 2);
-        let mode = u16_at(&raw, 4);
+        let xattr_icount = inode_compact::I_XATTR_ICOUNT.get(&raw)?;
+        let mode = inode_compact::I_MODE.get(&raw)?;
         let mut ino = Inode {
             nid,
             iloc,
@@ -127,26 +126,26 @@ impl Inode {
             let tail_off = iloc.checked_add(INODE_COMPACT_SIZE as u64).ok_or(Error::BadNid(nid))?;
             read_exact(src, 0, tail_off, blksz, &mut raw[INODE_COMPACT_SIZE..])?;
             ino.inode_isize = INODE_EXTENDED_SIZE as u32;
-            let size = u64_at(&raw, 8);
+            let size = inode_extended::I_SIZE.get(&raw)?;
             if size > i64::MAX as u64 {
                 return Err(Error::BadSize);
             }
             ino.size = size;
-            ino.i_u = u32_at(&raw, 16);
-            ino.ino32 = u32_at(&raw, 20);
-            ino.uid = u32_at(&raw, 24);
-            ino.gid = u32_at(&raw, 28);
-            ino.mtime = u64_at(&raw, 32);
-            ino.mtime_nsec = u32_at(&raw, 40);
-            ino.nlink = u32_at(&raw, 44);
+            ino.i_u = inode_extended::I_U.get(&raw)?;
+            ino.ino32 = inode_extended::I_INO.get(&raw)?;
+            ino.uid = inode_extended::I_UID.get(&raw)?;
+            ino.gid = inode_extended::I_GID.get(&raw)?;
+            ino.mtime = inode_extended::I_MTIME.get(&raw)?;
+            ino.mtime_nsec = inode_extended::I_MTIME_NSEC.get(&raw)?;
+            ino.nlink = inode_extended::I_NLINK.get(&raw)?;
         } else {
             ino.inode_isize = INODE_COMPACT_SIZE as u32;
-            ino.nlink = u16_at(&raw, 6) as u32;
-            ino.size = u32_at(&raw, 8) as u64;
-            ino.i_u = u32_at(&raw, 16);
-            ino.ino32 = u32_at(&raw, 20);
-            ino.uid = u16_at(&raw, 24) as u32;
-            ino.gid = u16_at(&raw, 26) as u32;
+            ino.nlink = inode_compact::I_NLINK.get(&raw)? as u32;
+            ino.size = inode_compact::I_SIZE.get(&raw)? as u64;
+            ino.i_u = inode_compact::I_U.get(&raw)?;
+            ino.ino32 = inode_compact::I_INO.get(&raw)?;
+            ino.uid = inode_compact::I_UID.get(&raw)? as u32;
+            ino.gid = inode_compact::I_GID.get(&raw)? as u32;
             ino.mtime = sb.build_time;
             ino.mtime_nsec = sb.build_time_nsec;
         }

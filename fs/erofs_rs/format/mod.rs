@@ -65,33 +65,19 @@ pub fn read_exact<S: Source + ?Sized>(src: &S, dev: u16, offset: u64, blksz: u32
     Ok(())
 }
 
-/// Little-endian field readers over a byte slice that the caller has
-/// already checked to be long enough; out-of-range reads give 0 rather
-/// than a panic, and the callers check lengths first.
+/// Bit-packed little-endian data (compact lcluster indexes): the fields
+/// of on-disk structures are read through `erofs_fs`'s typed layouts,
+/// which fail out of range.
 pub(crate) mod le {
+    /// The 32 bits at byte `off` of `b`, bytes past the end read as zero:
+    /// a packed value whose bits all lie inside `b` may start fewer than
+    /// four bytes before its end.
     #[inline]
-    pub(crate) fn u16_at(b: &[u8], off: usize) -> u16 {
-        match b.get(off..off + 2) {
-            Some(s) => u16::from_le_bytes([s[0], s[1]]),
-            None => 0,
+    pub(crate) fn le32_bits(b: &[u8], off: usize) -> u32 {
+        let mut v = 0u32;
+        for i in (0..4).rev() {
+            v = (v << 8) | off.checked_add(i).and_then(|o| b.get(o)).copied().unwrap_or(0) as u32;
         }
-    }
-    #[inline]
-    pub(crate) fn u32_at(b: &[u8], off: usize) -> u32 {
-        match b.get(off..off + 4) {
-            Some(s) => u32::from_le_bytes([s[0], s[1], s[2], s[3]]),
-            None => 0,
-        }
-    }
-    #[inline]
-    pub(crate) fn u64_at(b: &[u8], off: usize) -> u64 {
-        match b.get(off..off + 8) {
-            Some(s) => u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]),
-            None => 0,
-        }
-    }
-    #[inline]
-    pub(crate) fn u8_at(b: &[u8], off: usize) -> u8 {
-        b.get(off).copied().unwrap_or(0)
+        v
     }
 }

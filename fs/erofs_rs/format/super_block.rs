@@ -4,7 +4,6 @@
 //! (fs/erofs/super.c, erofs_read_superblock and friends).
 
 use super::erofs_fs::*;
-use super::le::*;
 use super::{crc32c, read_exact, Error, Result, Source};
 
 /// Per-algorithm settings from the compression configurations.
@@ -79,43 +78,43 @@ impl SuperBlock {
         if b.len() < SUPER_BLOCK_SIZE {
             return Err(Error::Io);
         }
-        let magic = u32_at(b, 0);
+        let magic = sb::MAGIC.get(b)?;
         if magic != SUPER_MAGIC_V1 {
             return Err(Error::BadMagic(magic));
         }
-        let blkszbits = u8_at(b, 12);
+        let blkszbits = sb::BLKSZBITS.get(b)?;
         if !(9..=12).contains(&blkszbits) {
             return Err(Error::UnsupportedBlockSize(blkszbits));
         }
-        let dirblkbits = u8_at(b, 90);
+        let dirblkbits = sb::DIRBLKBITS.get(b)?;
         if dirblkbits != 0 {
             return Err(Error::UnsupportedDirBlockSize(dirblkbits));
         }
         let mut sb = SuperBlock {
-            checksum: u32_at(b, 4),
-            feature_compat: u32_at(b, 8),
+            checksum: sb::CHECKSUM.get(b)?,
+            feature_compat: sb::FEATURE_COMPAT.get(b)?,
             blkszbits,
-            sb_extslots: u8_at(b, 13),
-            root_nid: u16_at(b, 14) as u64,
-            inos: u64_at(b, 16),
-            build_time: u64_at(b, 24),
-            build_time_nsec: u32_at(b, 32),
-            blocks: u32_at(b, 36),
-            meta_blkaddr: u32_at(b, 40),
-            xattr_blkaddr: u32_at(b, 44),
+            sb_extslots: sb::SB_EXTSLOTS.get(b)?,
+            root_nid: sb::ROOT_NID.get(b)? as u64,
+            inos: sb::INOS.get(b)?,
+            build_time: sb::BUILD_TIME.get(b)?,
+            build_time_nsec: sb::BUILD_TIME_NSEC.get(b)?,
+            blocks: sb::BLOCKS.get(b)?,
+            meta_blkaddr: sb::META_BLKADDR.get(b)?,
+            xattr_blkaddr: sb::XATTR_BLKADDR.get(b)?,
             uuid: [0; 16],
             volume_name: [0; 16],
-            feature_incompat: u32_at(b, 80),
-            extra_devices: u16_at(b, 86),
-            devt_slotoff: u16_at(b, 88),
-            xattr_prefix_count: u8_at(b, 91),
-            xattr_prefix_start: u32_at(b, 92),
-            packed_nid: u64_at(b, 96),
-            xattr_filter_reserved: u8_at(b, 104),
+            feature_incompat: sb::FEATURE_INCOMPAT.get(b)?,
+            extra_devices: sb::EXTRA_DEVICES.get(b)?,
+            devt_slotoff: sb::DEVT_SLOTOFF.get(b)?,
+            xattr_prefix_count: sb::XATTR_PREFIX_COUNT.get(b)?,
+            xattr_prefix_start: sb::XATTR_PREFIX_START.get(b)?,
+            packed_nid: sb::PACKED_NID.get(b)?,
+            xattr_filter_reserved: sb::XATTR_FILTER_RESERVED.get(b)?,
             compression: CompressionConfig::default(),
         };
-        let lz4_u1 = u16_at(b, 84);
-        if let (Some(u), Some(v)) = (b.get(48..64), b.get(64..80)) {
+        let lz4_u1 = sb::U1.get(b)?;
+        if let (Some(u), Some(v)) = (b.get(SB_UUID), b.get(SB_VOLUME_NAME)) {
             sb.uuid.copy_from_slice(u);
             sb.volume_name.copy_from_slice(v);
         }
@@ -205,38 +204,40 @@ impl SuperBlock {
             offset = offset.checked_add(len as u64).ok_or(Error::BadCompressionConfig)?;
             match alg {
                 COMPRESSION_LZ4 => {
-                    if len < 14 {
+                    if len < lz4_cfgs::SIZE {
                         return Err(Error::BadCompressionConfig);
                     }
-                    cfg.lz4_max_distance = u16_at(&rec, 0);
-                    let blks = u16_at(&rec, 2);
+                    cfg.lz4_max_distance = lz4_cfgs::MAX_DISTANCE.get(&rec)?;
+                    let blks = lz4_cfgs::MAX_PCLUSTERBLKS.get(&rec)?;
                     cfg.lz4_max_pclusterblks = if blks == 0 { 1 } else { blks };
                     if cfg.lz4_max_pclusterblks as u32 > PCLUSTER_MAX_SIZE >> self.blkszbits {
                         return Err(Error::BadCompressionConfig);
                     }
                 }
                 COMPRESSION_LZMA => {
-                    if len < 14 || u16_at(&rec, 4) != 0 {
+                    if len < lzma_cfgs::SIZE || lzma_cfgs::FORMAT.get(&rec)? != 0 {
                         return Err(Error::BadCompressionConfig);
                     }
-                    let dict = u32_at(&rec, 0);
+                    let dict = lzma_cfgs::DICT_SIZE.get(&rec)?;
                     if !(4096..=8 * PCLUSTER_MAX_SIZE).contains(&dict) {
                         return Err(Error::BadCompressionConfig);
                     }
                     cfg.lzma_dict_size = dict;
                 }
                 COMPRESSION_DEFLATE => {
-                    if len < 6 || rec[0] > 15 {
+                    let windowbits = deflate_cfgs::WINDOWBITS.get(&rec)?;
+                    if len < deflate_cfgs::SIZE || windowbits > 15 {
                         return Err(Error::BadCompressionConfig);
                     }
-                    cfg.deflate_windowbits = rec[0];
+                    cfg.deflate_windowbits = windowbits;
                 }
                 _ => {
                     // Zstd: format must be 0, window at most 1 MiB.
-                    if len < 6 || rec[0] != 0 || rec[1] > 20 - 10 {
+                    let windowlog = zstd_cfgs::WINDOWLOG.get(&rec)?;
+                    if len < zstd_cfgs::SIZE || zstd_cfgs::FORMAT.get(&rec)? != 0 || windowlog > 20 - 10 {
                         return Err(Error::BadCompressionConfig);
                     }
-                    cfg.zstd_windowlog = rec[1];
+                    cfg.zstd_windowlog = windowlog;
                 }
             }
         }
@@ -324,7 +325,7 @@ impl SuperBlock {
         read_exact(src, 0, pos, self.block_size(), &mut raw)?;
         let mut tag = [0u8; 64];
         tag.copy_from_slice(raw.get(..64).ok_or(Error::Io)?);
-        Ok(DeviceSlot { tag, blocks: u32_at(&raw, 64), mapped_blkaddr: u32_at(&raw, 68) })
+        Ok(DeviceSlot { tag, blocks: deviceslot::BLOCKS.get(&raw)?, mapped_blkaddr: deviceslot::MAPPED_BLKADDR.get(&raw)? })
     }
 
     /// The volume name up to its NUL.

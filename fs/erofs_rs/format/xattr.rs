@@ -6,7 +6,6 @@
 
 use super::erofs_fs::*;
 use super::inode::Inode;
-use super::le::*;
 use super::super_block::SuperBlock;
 use super::{read_exact, Error, Result, Source};
 use core::ops::ControlFlow;
@@ -100,7 +99,10 @@ impl XattrIbody {
         let pos = inode.iloc.checked_add(inode.inode_isize as u64).ok_or(Error::BadXattr)?;
         let mut h = [0u8; 12];
         read_exact(src, 0, pos, sb.block_size(), &mut h)?;
-        let ib = XattrIbody { name_filter: u32_at(&h, 0), shared_count: h[4] };
+        let ib = XattrIbody {
+            name_filter: xattr_ibody_header::H_NAME_FILTER.get(&h)?,
+            shared_count: xattr_ibody_header::H_SHARED_COUNT.get(&h)?,
+        };
         if XATTR_IBODY_HEADER_SIZE + 4 * ib.shared_count as u32 > inode.xattr_isize {
             return Err(Error::BadXattr);
         }
@@ -125,10 +127,17 @@ pub struct XattrEntry {
 fn entry_at<S: Source + ?Sized>(src: &S, sb: &SuperBlock, pos: u64, shared: bool) -> Result<XattrEntry> {
     let mut e = [0u8; 4];
     read_exact(src, 0, pos, sb.block_size(), &mut e)?;
-    let name_len = e[0];
+    let name_len = xattr_entry::E_NAME_LEN.get(&e)?;
     let name_pos = pos.checked_add(4).ok_or(Error::BadXattr)?;
     let value_pos = name_pos.checked_add(name_len as u64).ok_or(Error::BadXattr)?;
-    Ok(XattrEntry { name_index: e[1], name_len, value_size: u16_at(&e, 2), name_pos, value_pos, shared })
+    Ok(XattrEntry {
+        name_index: xattr_entry::E_NAME_INDEX.get(&e)?,
+        name_len,
+        value_size: xattr_entry::E_VALUE_SIZE.get(&e)?,
+        name_pos,
+        value_pos,
+        shared,
+    })
 }
 
 /// Calls `f` for every xattr entry of `inode`: inline entries first, then
@@ -171,6 +180,11 @@ pub fn for_each_entry<S: Source + ?Sized>(
     Ok(())
 }
 
+/// A little-endian 32-bit lane of xxHash (`w` holds 4 bytes).
+fn lane(w: &[u8]) -> u32 {
+    w.iter().rev().fold(0, |acc, &b| (acc << 8) | b as u32)
+}
+
 /// xxHash32 of `data` with `seed`, as the kernel's `xxh32()`.
 pub fn xxh32(data: &[u8], seed: u32) -> u32 {
     const P1: u32 = 0x9E37_79B1;
@@ -183,10 +197,12 @@ pub fn xxh32(data: &[u8], seed: u32) -> u32 {
     let mut h = if data.len() >= 16 {
         let (mut v1, mut v2, mut v3, mut v4) = (seed.wrapping_add(P1).wrapping_add(P2), seed.wrapping_add(P2), seed, seed.wrapping_sub(P1));
         for c in &mut chunks {
-            v1 = round(v1, u32_at(c, 0));
-            v2 = round(v2, u32_at(c, 4));
-            v3 = round(v3, u32_at(c, 8));
-            v4 = round(v4, u32_at(c, 12));
+            let mut lanes = c.chunks_exact(4).map(lane);
+            let mut next = || lanes.next().unwrap_or(0);
+            v1 = round(v1, next());
+            v2 = round(v2, next());
+            v3 = round(v3, next());
+            v4 = round(v4, next());
         }
         v1.rotate_left(1).wrapping_add(v2.rotate_left(7)).wrapping_add(v3.rotate_left(12)).wrapping_add(v4.rotate_left(18))
     } else {
@@ -196,7 +212,7 @@ pub fn xxh32(data: &[u8], seed: u32) -> u32 {
     let rest = chunks.remainder();
     let mut words = rest.chunks_exact(4);
     for w in &mut words {
-        h = h.wrapping_add(u32_at(w, 0).wrapping_mul(P3)).rotate_left(17).wrapping_mul(P4);
+        h = h.wrapping_add(lane(w).wrapping_mul(P3)).rotate_left(17).wrapping_mul(P4);
     }
     for &b in words.remainder() {
         h = h.wrapping_add((b as u32).wrapping_mul(P5)).rotate_left(11).wrapping_mul(P1);
@@ -316,7 +332,7 @@ pub fn read_value<S: Source + ?Sized>(src: &S, sb: &SuperBlock, e: &XattrEntry, 
 /// POSIX ACL values, stored as the VFS xattr format: a 4-byte header
 /// (version 2) and 8-byte entries {tag, perm, id}.
 pub mod acl {
-    use super::super::le::*;
+    use super::super::erofs_fs::{acl_entry, acl_header};
     use super::super::{Error, Result};
 
     pub const ACL_XATTR_VERSION: u32 = 2;
@@ -337,7 +353,10 @@ pub mod acl {
 
     /// Checks an ACL value and returns its number of entries.
     pub fn count(value: &[u8]) -> Result<usize> {
-        if value.len() < 4 || (value.len() - 4) % 8 != 0 || u32_at(value, 0) != ACL_XATTR_VERSION {
+        if value.len() < acl_header::SIZE
+            || (value.len() - acl_header::SIZE) % acl_entry::SIZE != 0
+            || acl_header::VERSION.get(value).map_err(|_| Error::BadAcl)? != ACL_XATTR_VERSION
+        {
             return Err(Error::BadAcl);
         }
         let n = (value.len() - 4) / 8;
@@ -354,7 +373,7 @@ pub mod acl {
     pub fn entry(value: &[u8], i: usize) -> Result<AclEntry> {
         let off = i.checked_mul(8).and_then(|o| o.checked_add(4)).ok_or(Error::BadAcl)?;
         let e = value.get(off..off + 8).ok_or(Error::BadAcl)?;
-        Ok(AclEntry { tag: u16_at(e, 0), perm: u16_at(e, 2), id: u32_at(e, 4) })
+        Ok(AclEntry { tag: acl_entry::E_TAG.get(e)?, perm: acl_entry::E_PERM.get(e)?, id: acl_entry::E_ID.get(e)? })
     }
 }
 

@@ -9,7 +9,7 @@
 
 use super::erofs_fs::*;
 use super::inode::Inode;
-use super::le::*;
+use super::le::le32_bits;
 use super::super_block::SuperBlock;
 use super::{read_exact, Error, Result, Source};
 
@@ -124,17 +124,17 @@ impl ZInfo {
             });
         }
         let mut zi = ZInfo {
-            advise: u16_at(&h, 4),
-            lclusterbits: sb.blkszbits as u32 + (h[7] & 15) as u32,
-            algorithm: [h[6] & 15, h[6] >> 4],
+            advise: z_map_header::H_ADVISE.get(&h)?,
+            lclusterbits: sb.blkszbits as u32 + (z_map_header::H_CLUSTERBITS.get(&h)? & 15) as u32,
+            algorithm: [z_map_header::H_ALGORITHMTYPE.get(&h)? & 15, z_map_header::H_ALGORITHMTYPE.get(&h)? >> 4],
             fragment_off: 0,
             idata_size: 0,
             tail_headlcn: 0,
         };
         if zi.advise & ADVISE_FRAGMENT_PCLUSTER != 0 {
-            zi.fragment_off = u32_at(&h, 0) as u64;
+            zi.fragment_off = z_map_header::H_FRAGMENTOFF.get(&h)? as u64;
         } else if zi.advise & ADVISE_INLINE_PCLUSTER != 0 {
-            zi.idata_size = u16_at(&h, 2);
+            zi.idata_size = z_map_header::H_IDATA_SIZE.get(&h)?;
         }
         for alg in zi.algorithm {
             if alg >= COMPRESSION_MAX {
@@ -184,11 +184,11 @@ fn load_full(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &
     read_exact(src, 0, pos, sb.block_size(), &mut di)?;
     m.lcn = lcn;
     m.nextpackoff = pos + 8;
-    let advise = u16_at(&di, 0);
+    let advise = z_lcluster_index::DI_ADVISE.get(&di)?;
     m.ltype = (advise & 3) as u8;
     if m.ltype == LCLUSTER_TYPE_NONHEAD {
         m.clusterofs = 1 << zi.lclusterbits;
-        let d0 = u16_at(&di, 4);
+        let d0 = z_lcluster_index::DI_DELTA0.get(&di)?;
         m.delta[0] = d0 as u32;
         if d0 & LI_D0_CBLKCNT != 0 {
             if zi.advise & (ADVISE_BIG_PCLUSTER_1 | ADVISE_BIG_PCLUSTER_2) == 0 {
@@ -197,18 +197,18 @@ fn load_full(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &
             m.compressedblks = (d0 & !LI_D0_CBLKCNT) as u32;
             m.delta[0] = 1;
         }
-        m.delta[1] = u16_at(&di, 6) as u32;
+        m.delta[1] = z_lcluster_index::DI_DELTA1.get(&di)? as u32;
     } else {
         m.partialref = advise & LI_PARTIAL_REF != 0;
-        m.clusterofs = u16_at(&di, 2) as u32;
-        m.pblk = u32_at(&di, 4);
+        m.clusterofs = z_lcluster_index::DI_CLUSTEROFS.get(&di)? as u32;
+        m.pblk = z_lcluster_index::DI_BLKADDR.get(&di)?;
     }
     Ok(())
 }
 
 /// `lobits`-bit value and 2-bit type of item `i` of a compact pack.
 fn decode_bits(pack: &[u8], lobits: u32, bitpos: u32) -> (u32, u8) {
-    let v = u32_at(pack, (bitpos / 8) as usize) >> (bitpos & 7);
+    let v = le32_bits(pack, (bitpos / 8) as usize) >> (bitpos & 7);
     (v & ((1 << lobits) - 1), ((v >> lobits) & 3) as u8)
 }
 
@@ -350,7 +350,8 @@ fn load_compact(
             nblk += 1;
         }
     }
-    let base = u32_at(pack, packsize as usize - 4) as u64;
+    // The pack ends with the block address of its first head.
+    let base = Le32(packsize as usize - 4).get(pack).map_err(|_| Error::BadCompressedLayout)? as u64;
     m.pblk = u32::try_from(base + nblk).map_err(|_| Error::BadCompressedLayout)?;
     Ok(())
 }

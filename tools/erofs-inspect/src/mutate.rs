@@ -2,6 +2,7 @@
 //! `erofs-mutate` tool the guest uses to feed corrupt images to the kernel.
 
 use crate::layout::{Kind, Layout, Region};
+use erofs_format::erofs_fs::{dirent, inode_compact, inode_extended, sb, xattr_ibody_header, z_map_header, FieldInfo, SUPER_OFFSET};
 
 /// xorshift64*: small, seeded, reproducible.
 pub struct Rng(pub u64);
@@ -41,6 +42,11 @@ pub fn mutate(img: &mut Vec<u8>, layout: &Layout, rng: &mut Rng) -> String {
 }
 
 /// Writes the low `width` bytes of `v` at `off` (little endian, as EROFS).
+/// One of `fields`, at random.
+fn pick(fields: &[FieldInfo], rng: &mut Rng) -> FieldInfo {
+    fields[rng.below(fields.len() as u64) as usize]
+}
+
 fn put(img: &mut [u8], off: usize, width: usize, v: u64) {
     if let Some(dst) = img.get_mut(off..off + width) {
         dst.copy_from_slice(&v.to_le_bytes()[..width]);
@@ -77,56 +83,44 @@ fn mutate_structure(img: &mut [u8], layout: &Layout, r: Region, rng: &mut Rng) -
     let base = r.off as usize;
     let (off, width, what) = match r.kind {
         Kind::Inode => {
-            // (offset, width) of i_format, i_xattr_icount, i_mode, i_nlink
-            // (compact) / reserved, i_size, i_u, i_ino, i_uid, i_gid, and
-            // for extended inodes i_mtime, i_mtime_nsec, i_nlink.
-            const COMPACT: [(usize, usize); 9] = [(0, 2), (2, 2), (4, 2), (6, 2), (8, 4), (16, 4), (20, 4), (24, 2), (26, 2)];
-            const EXTENDED: [(usize, usize); 11] =
-                [(0, 2), (2, 2), (4, 2), (8, 8), (16, 4), (20, 4), (24, 4), (28, 4), (32, 8), (40, 4), (44, 4)];
-            let fields: &[(usize, usize)] = if r.len >= 64 { &EXTENDED } else { &COMPACT };
-            let (o, w) = fields[rng.below(fields.len() as u64) as usize];
-            (base + o, w, "inode field")
+            // Any field of the on-disk inode (erofs_fs.rs).
+            let fields = if r.len >= inode_extended::SIZE as u64 { inode_extended::FIELDS } else { inode_compact::FIELDS };
+            let f = pick(fields, rng);
+            (base + f.off, f.width, "inode field")
         }
         Kind::XattrBody => {
             // The header's name filter, shared count, then any id or entry
             // byte (name length, index, value size).
-            let o = match rng.below(3) {
-                0 => 0,
-                1 => 4,
-                _ => rng.below(r.len) as usize,
-            };
-            let w = if o == 0 {
-                4
-            } else if o == 4 {
-                1
-            } else {
-                [1usize, 2][rng.below(2) as usize]
+            let (o, w) = match rng.below(3) {
+                0 => (xattr_ibody_header::H_NAME_FILTER.0, 4),
+                1 => (xattr_ibody_header::H_SHARED_COUNT.0, 1),
+                _ => (rng.below(r.len) as usize, [1usize, 2][rng.below(2) as usize]),
             };
             (base + o, w, "xattr field")
         }
         Kind::DirBlock => {
             // A dirent of the table the first nameoff bounds: its nid (often
             // another real inode), nameoff or file type.
-            let table = get(img, base + 8, 2).min(r.len);
-            let entries = (table / 12).max(1);
-            let e = base + 12 * rng.below(entries) as usize;
+            let table = get(img, base + dirent::NAMEOFF.0, 2).min(r.len);
+            let entries = (table / dirent::SIZE as u64).max(1);
+            let e = base + dirent::SIZE * rng.below(entries) as usize;
             match rng.below(4) {
                 0 if !layout.nids.is_empty() => {
                     let nid = layout.nids[rng.below(layout.nids.len() as u64) as usize];
                     put(img, e, 8, nid);
                     return format!("dirent nid -> {nid} at {e}");
                 }
-                0 | 1 => (e, 8, "dirent nid"),
-                2 => (e + 8, 2, "dirent nameoff"),
-                _ => (e + 10, 1, "dirent type"),
+                0 | 1 => (e + dirent::NID.0, 8, "dirent nid"),
+                2 => (e + dirent::NAMEOFF.0, 2, "dirent nameoff"),
+                _ => (e + dirent::FILE_TYPE.0, 1, "dirent type"),
             }
         }
         Kind::ZIndexes => {
             // The map header's advise, algorithms and cluster bits, or a
             // 2/4-byte field of an index (type, offset, block address).
             if rng.below(3) == 0 {
-                let (o, w) = [(0usize, 4usize), (4, 2), (6, 1), (7, 1)][rng.below(4) as usize];
-                (base + o, w, "z map header")
+                let f = pick(z_map_header::FIELDS, rng);
+                (base + f.off, f.width, "z map header")
             } else {
                 let w = [2usize, 4][rng.below(2) as usize];
                 let o = 8 + (rng.below(r.len.saturating_sub(8) / w as u64) as usize) * w;
@@ -191,15 +185,28 @@ fn mutate_blind(img: &mut Vec<u8>, rng: &mut Rng) -> String {
         }
         5 => {
             // Superblock numbers that steer everything else.
-            let fields = [(14usize, 2usize), (36, 4), (40, 4), (44, 4), (84, 2), (86, 2), (88, 2), (91, 1), (92, 4), (96, 8)];
-            let (off, w) = fields[rng.below(fields.len() as u64) as usize];
+            const STEERING: [&str; 10] = [
+                "ROOT_NID",
+                "BLOCKS",
+                "META_BLKADDR",
+                "XATTR_BLKADDR",
+                "U1",
+                "EXTRA_DEVICES",
+                "DEVT_SLOTOFF",
+                "XATTR_PREFIX_COUNT",
+                "XATTR_PREFIX_START",
+                "PACKED_NID",
+            ];
+            let name = STEERING[rng.below(STEERING.len() as u64) as usize];
+            let f = sb::FIELDS.iter().find(|f| f.name == name).copied().unwrap_or(sb::FIELDS[0]);
+            let at = SUPER_OFFSET as usize + f.off;
             let v = INTERESTING[rng.below(INTERESTING.len() as u64) as usize].to_le_bytes();
-            img[1024 + off..1024 + off + w].copy_from_slice(&v[..w]);
-            format!("sb field {off}")
+            img[at..at + f.width].copy_from_slice(&v[..f.width]);
+            format!("sb field {}", f.name)
         }
         _ => {
             // Clear the checksum feature so later mutations reach parsing.
-            img[1024 + 8] &= !1;
+            img[SUPER_OFFSET as usize + sb::FEATURE_COMPAT.0] &= !1;
             let off = rng.below(len) as usize;
             img[off] = rng.next() as u8;
             format!("no-csum + byte {off}")
