@@ -101,16 +101,22 @@ pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParam
 }
 
 /// erofs_getattr: every inode is immutable, compressed ones say so;
-/// regular files answer STATX_DIOALIGN.
+/// regular files answer STATX_DIOALIGN: uncompressed ones on a block
+/// device with the alignment O_DIRECT reads need (`data::read_iter`
+/// checks addresses, lengths and offsets against the device's logical
+/// block size), others with none, which statx defines as "no direct I/O
+/// support" (as the 7.x C driver reports them).
 pub(crate) fn getattr(inode: &Inode<Erofs>, stat: &mut Kstat<'_>) -> Result {
     let di = inode.data();
     let supported = vi::STATX_ATTR_COMPRESSED | vi::STATX_ATTR_IMMUTABLE;
     let set = if di.is_compressed() { supported } else { vi::STATX_ATTR_IMMUTABLE };
     stat.add_attributes(set, supported);
     if stat.request_mask() & vi::STATX_DIOALIGN != 0 && di.file_type() == FileType::Regular {
-        // Direct I/O alignment is not reported yet: no alignment, which
-        // statx defines as "no direct I/O support".
         stat.add_result(vi::STATX_DIOALIGN);
+        match inode.super_block().bdev_logical_block_size() {
+            Some(align) if !di.is_compressed() => stat.set_dio_align(align, align),
+            _ => {}
+        }
     }
     stat.fill_generic();
     Ok(())

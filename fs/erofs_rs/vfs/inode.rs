@@ -405,6 +405,16 @@ impl Kstat<'_> {
         unsafe { (*self.stat).result_mask |= mask };
     }
 
+    /// Sets the O_DIRECT alignments of memory and file offsets
+    /// (`dio_mem_align`, `dio_offset_align`; STATX_DIOALIGN).
+    pub(crate) fn set_dio_align(&mut self, mem: u32, offset: u32) {
+        // SAFETY: the caller's kstat (type invariant).
+        unsafe {
+            (*self.stat).dio_mem_align = mem;
+            (*self.stat).dio_offset_align = offset;
+        }
+    }
+
     /// Fills the basic fields from the inode (generic_fillattr).
     pub(crate) fn fill_generic(&mut self) {
         // SAFETY: the live arguments of this getattr (type invariant).
