@@ -4,11 +4,12 @@
 //! inodes to the image (iomap, fiemap), filling page-cache folios, and
 //! the regular-file operations (erofs_file_read_iter with O_DIRECT).
 
-use crate::format::data::{map_blocks, map_dev, Mapping};
+use crate::format::data::{map_blocks, map_chunk_run, map_dev, Mapping};
 use crate::format::zdata::read_file;
 use crate::format::{self, Source};
 use crate::inode::ErofsInode;
 use crate::super_::{fs_error, Erofs, ErofsSb};
+use crate::vfs::compat::c_erofs;
 use crate::vfs::file::{self, IovIter, Kiocb};
 use crate::vfs::super_block::New;
 use crate::vfs::{self, address_space, fiemap, iomap, Bdev, Device, FiemapInfo, FileRef, Inode, IoMapping, LockedFolio, MappedBytes};
@@ -172,8 +173,9 @@ enum FiemapKind {
     Hole,
     /// Data at this physical byte address (0 when it has none).
     Mapped(u64),
-    /// Data stored inline with metadata.
-    Inline,
+    /// Data stored inline with metadata, at this byte address of the
+    /// primary device.
+    Inline(u64),
 }
 
 /// erofs_fiemap: reports the extents of a file as iomap_fiemap does for
@@ -186,7 +188,9 @@ pub(crate) fn fiemap(inode: &Inode<Erofs>, fi: &mut FiemapInfo<'_>, start: u64, 
     let mut fill = |e: &FiemapExtent, last: bool| -> Result<bool> {
         let (phys, mut flags) = match e.kind {
             FiemapKind::Mapped(p) => (p, 0),
-            FiemapKind::Inline => (0, fiemap::EXTENT_DATA_INLINE),
+            // The C erofs of 6.12 reports no address for inline data,
+            // that of 7.x the data's byte address.
+            FiemapKind::Inline(pa) => (if c_erofs::FIEMAP_INLINE_ADDRESS { pa } else { 0 }, fiemap::EXTENT_DATA_INLINE),
             FiemapKind::Hole => return Ok(false),
         };
         if last {
@@ -241,13 +245,24 @@ fn fiemap_extent(inode: &Inode<Erofs>, pos: u64, len: u64) -> Result<FiemapExten
         };
         return Ok(FiemapExtent { offset: ext.la, len: ext.llen, kind: FiemapKind::Mapped(phys) });
     }
+    if di.datalayout == INODE_CHUNK_BASED && c_erofs::CHUNK_RUNS {
+        let ext = map_chunk_run(&sbi.src, &sbi.disk, di, pos).map_err(err)?;
+        let kind = match ext.map {
+            Mapping::Mapped { device_id, pa } => {
+                let (_, off) = map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa).map_err(err)?;
+                FiemapKind::Mapped(off)
+            }
+            _ => FiemapKind::Hole,
+        };
+        return Ok(FiemapExtent { offset: ext.la, len: ext.len, kind });
+    }
     let ext = map_blocks(&sbi.src, &sbi.disk, di, pos).map_err(err)?;
     // Chunk mappings start at their chunk, as erofs_map_blocks reports.
     let back = if di.datalayout == INODE_CHUNK_BASED { pos - ((pos >> di.chunkbits) << di.chunkbits) } else { 0 };
     let (offset, elen) = (pos - back, ext.len + back);
     let kind = match ext.map {
         Mapping::Hole => FiemapKind::Hole,
-        Mapping::Inline { .. } => FiemapKind::Inline,
+        Mapping::Inline { pa } => FiemapKind::Inline(pa),
         Mapping::Mapped { device_id, pa } => {
             let (_, off) = map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa - back).map_err(err)?;
             FiemapKind::Mapped(off)
@@ -304,12 +319,19 @@ pub(crate) static EROFS_AOPS: address_space::Ops<Erofs> = address_space::Ops::io
 const DIRECT_CHUNK: usize = 128 << 10;
 
 /// erofs_file_read_iter: buffered reads go through the page cache;
-/// O_DIRECT reads, aligned as the C driver requires (to the device's
-/// logical block size, or the block size of a file-backed mount), copy
-/// from the image without filling the file's page cache. (The C driver
-/// issues bios straight to the device; here the image is read through
-/// the device's own page cache, so the data is the same but the device's
-/// cache is used.)
+/// O_DIRECT reads, aligned as the C driver requires, copy from the image
+/// without filling the file's page cache. (The C driver issues bios
+/// straight to the device; here the image is read through the device's
+/// own page cache, so the data is the same but the device's cache is
+/// used.)
+///
+/// The alignment rules are those of the C driver of the kernel we are
+/// built for. 6.12 checks the whole request against the device's logical
+/// block size (a file-backed mount's block size) before anything else.
+/// 7.x hands O_DIRECT to iomap_dio_rw on block devices — nothing at or
+/// past EOF, then alignment only where an extent is mapped to the device
+/// (inline data and holes are copied at any alignment) — and reads
+/// file-backed mounts through the page cache.
 fn read_iter(iocb: &mut Kiocb<'_, Erofs>, to: &mut IovIter<'_>) -> Result<usize> {
     let count = to.count();
     if count == 0 {
@@ -320,14 +342,22 @@ fn read_iter(iocb: &mut Kiocb<'_, Erofs>, to: &mut IovIter<'_>) -> Result<usize>
     }
     let inode = iocb.inode();
     let sb = inode.super_block();
-    let align = sb.bdev_logical_block_size().unwrap_or_else(|| inode.block_size()) as u64;
     let pos = iocb.pos();
-    if (pos | count as u64 | to.alignment()) & (align - 1) != 0 {
-        return Err(EINVAL);
-    }
     let size = inode.size();
-    if pos >= size {
-        return Ok(0);
+    if c_erofs::DIO_THROUGH_IOMAP {
+        let Some(align) = sb.bdev_logical_block_size() else { return iocb.filemap_read(to) };
+        if pos >= size {
+            return Ok(0);
+        }
+        check_dio_mapped_alignment(inode, pos, count as u64, to.alignment(), align as u64)?;
+    } else {
+        let align = sb.bdev_logical_block_size().unwrap_or_else(|| inode.block_size()) as u64;
+        if (pos | count as u64 | to.alignment()) & (align - 1) != 0 {
+            return Err(EINVAL);
+        }
+        if pos >= size {
+            return Ok(0);
+        }
     }
     let total = (count as u64).min(size - pos) as usize;
     let mut buf = KVVec::from_elem(0u8, total.min(DIRECT_CHUNK), GFP_KERNEL)?;
@@ -351,6 +381,30 @@ fn read_iter(iocb: &mut Kiocb<'_, Erofs>, to: &mut IovIter<'_>) -> Result<usize>
     }
     iocb.advance(done);
     Ok(done)
+}
+
+/// iomap's direct I/O rule (7.x): every extent of `[pos, pos + count)`
+/// below EOF that is mapped to the device must start at an offset, and
+/// the request have a length and memory (`mem_alignment`, the OR of the
+/// buffers' addresses and lengths), aligned to `align`.
+fn check_dio_mapped_alignment(inode: &Inode<Erofs>, pos: u64, count: u64, mem_alignment: u64, align: u64) -> Result {
+    let sb = inode.super_block();
+    let sbi = sb.data();
+    let di = inode.data();
+    let end = pos.saturating_add(count).min(di.size);
+    let mut at = pos;
+    while at < end {
+        let ext = map_blocks(&sbi.src, &sbi.disk, di, at).map_err(|e| fs_error(sb.id(), format_args!("map nid {} @ {}", di.nid, at), e))?;
+        if matches!(ext.map, Mapping::Mapped { .. }) && (at | count | mem_alignment) & (align - 1) != 0 {
+            return Err(EINVAL);
+        }
+        let next = ext.la.saturating_add(ext.len);
+        if next <= at {
+            break;
+        }
+        at = next;
+    }
+    Ok(())
 }
 
 /// erofs_file_fops.

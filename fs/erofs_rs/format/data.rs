@@ -93,6 +93,62 @@ pub fn map_blocks<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, l
     }
 }
 
+/// The run of chunks from the chunk holding `la` on, as the 7.x C driver
+/// maps chunk-based inodes (erofs_map_chunks): the chunks whose index
+/// entries follow in the same metadata block join the run while they
+/// continue it on disk (the next blocks of the same device) or are holes
+/// after a hole. The extent starts at the first chunk and ends at the
+/// run's end or the last block of the file. (6.12 maps one chunk at a
+/// time; `map_blocks` does that.)
+pub fn map_chunk_run<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, la: u64) -> Result<Extent> {
+    if inode.datalayout != INODE_CHUNK_BASED {
+        return map_blocks(src, sb, inode, la);
+    }
+    if la >= inode.size {
+        return Err(Error::OutOfRange);
+    }
+    let blksz = sb.block_size() as u64;
+    let indexes = inode.chunkformat & CHUNK_FORMAT_INDEXES != 0;
+    let unit = if indexes { CHUNK_INDEX_SIZE } else { BLOCK_MAP_ENTRY_SIZE };
+    let chunknr = la >> inode.chunkbits;
+    let pos = inode
+        .tail_offset()?
+        .checked_add(unit - 1)
+        .map(|p| p & !(unit - 1))
+        .and_then(|p| p.checked_add(unit * chunknr))
+        .ok_or(Error::BadNid(inode.nid))?;
+    let endpos = (pos / blksz + 1) * blksz;
+    // Entry `n` of the run: (device id, block address), None for a hole.
+    let entry = |n: u64| -> Result<Option<(u16, u64)>> {
+        let at = pos.checked_add(n * unit).ok_or(Error::BadNid(inode.nid))?;
+        let bytes = src.bytes(0, at, unit as usize)?;
+        let b: &[u8] = &bytes;
+        let (blkaddr, device_id) = if indexes {
+            (chunk_index::STARTBLK_LO.get(b)?, chunk_index::DEVICE_ID.get(b)? & device_id_mask(sb))
+        } else {
+            (block_map_entry::BLKADDR.get(b)?, 0)
+        };
+        Ok((blkaddr != NULL_ADDR).then_some((device_id, blkaddr as u64)))
+    };
+    let chunk_blocks = (1u64 << inode.chunkbits) / blksz;
+    let first = entry(0)?;
+    let mut n = 1u64;
+    while pos + n * unit < endpos {
+        let expected = first.map(|(dev, blk)| (dev, blk + n * chunk_blocks));
+        if entry(n)? != expected {
+            break;
+        }
+        n += 1;
+    }
+    let start = chunknr << inode.chunkbits;
+    let len = (n << inode.chunkbits).min((inode.size - start).div_ceil(blksz) * blksz);
+    let map = match first {
+        None => Mapping::Hole,
+        Some((device_id, blk)) => Mapping::Mapped { device_id, pa: sb.block_offset(blk)? },
+    };
+    Ok(Extent { la: start, len, map })
+}
+
 /// The mask the C driver applies to chunk index device ids:
 /// roundup_pow_of_two(extra_devices + 1) - 1.
 pub fn device_id_mask(sb: &SuperBlock) -> u16 {

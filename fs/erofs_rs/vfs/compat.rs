@@ -65,3 +65,19 @@ impl kernel::fmt::Display for crate::format::Error {
         core::fmt::Display::fmt(self, f)
     }
 }
+
+/// What the C erofs of the kernel we are built for does where it changed
+/// between 6.12 and 7.x: erofs_rs reads images as the C driver of the
+/// same kernel does. (Kbuild sets `erofs_rs_c_erofs_7` for 7.0 and later;
+/// the exact release of each change is not pinned down, the tested
+/// kernels are 6.12 and 7.3.)
+pub(crate) mod c_erofs {
+    /// O_DIRECT reads go through iomap_dio_rw (7.x) instead of being
+    /// checked for alignment first (6.12); see `data::read_iter`.
+    pub(crate) const DIO_THROUGH_IOMAP: bool = cfg!(erofs_rs_c_erofs_7);
+    /// fiemap reports the byte address of inline data (7.x) instead of 0.
+    pub(crate) const FIEMAP_INLINE_ADDRESS: bool = cfg!(erofs_rs_c_erofs_7);
+    /// Chunk-based inodes map to runs of contiguous chunks (7.x) instead
+    /// of one chunk at a time; fiemap shows the runs.
+    pub(crate) const CHUNK_RUNS: bool = cfg!(erofs_rs_c_erofs_7);
+}
