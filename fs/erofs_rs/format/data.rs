@@ -62,15 +62,9 @@ pub fn map_blocks<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, l
             Ok(Extent { la, len, map: Mapping::Inline { pa } })
         }
         INODE_CHUNK_BASED => {
-            let indexes = inode.chunkformat & CHUNK_FORMAT_INDEXES != 0;
-            let unit = if indexes { CHUNK_INDEX_SIZE } else { BLOCK_MAP_ENTRY_SIZE };
+            let (indexes, unit) = chunk_index_unit(inode);
             let chunknr = la >> inode.chunkbits;
-            let pos = inode
-                .tail_offset()?
-                .checked_add(unit - 1)
-                .map(|p| p & !(unit - 1))
-                .and_then(|p| p.checked_add(unit * chunknr))
-                .ok_or(Error::BadNid(inode.nid))?;
+            let pos = chunk_index_pos(inode, unit, chunknr)?;
             let chunk_start = chunknr << inode.chunkbits;
             let chunk_len = (1u64 << inode.chunkbits).min((inode.size - chunk_start).div_ceil(blksz) * blksz);
             let bytes = src.bytes(0, pos, unit as usize)?;
@@ -93,6 +87,24 @@ pub fn map_blocks<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, l
     }
 }
 
+/// Whether a chunk-based inode has chunk indexes (else a block map), and
+/// the size of one entry.
+fn chunk_index_unit(inode: &Inode) -> (bool, u64) {
+    let indexes = inode.chunkformat & CHUNK_FORMAT_INDEXES != 0;
+    (indexes, if indexes { CHUNK_INDEX_SIZE } else { BLOCK_MAP_ENTRY_SIZE })
+}
+
+/// Byte address of the index entry of chunk `chunknr`: the entries start
+/// after the inode and its xattrs, aligned to their size.
+fn chunk_index_pos(inode: &Inode, unit: u64, chunknr: u64) -> Result<u64> {
+    inode
+        .tail_offset()?
+        .checked_add(unit - 1)
+        .map(|p| p & !(unit - 1))
+        .and_then(|p| p.checked_add(unit.checked_mul(chunknr)?))
+        .ok_or(Error::BadNid(inode.nid))
+}
+
 /// The run of chunks from the chunk holding `la` on, as the 7.x C driver
 /// maps chunk-based inodes (erofs_map_chunks): the chunks whose index
 /// entries follow in the same metadata block join the run while they
@@ -108,15 +120,9 @@ pub fn map_chunk_run<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode
         return Err(Error::OutOfRange);
     }
     let blksz = sb.block_size() as u64;
-    let indexes = inode.chunkformat & CHUNK_FORMAT_INDEXES != 0;
-    let unit = if indexes { CHUNK_INDEX_SIZE } else { BLOCK_MAP_ENTRY_SIZE };
+    let (indexes, unit) = chunk_index_unit(inode);
     let chunknr = la >> inode.chunkbits;
-    let pos = inode
-        .tail_offset()?
-        .checked_add(unit - 1)
-        .map(|p| p & !(unit - 1))
-        .and_then(|p| p.checked_add(unit * chunknr))
-        .ok_or(Error::BadNid(inode.nid))?;
+    let pos = chunk_index_pos(inode, unit, chunknr)?;
     let endpos = (pos / blksz + 1) * blksz;
     // Entry `n` of the run: (device id, block address), None for a hole.
     let entry = |n: u64| -> Result<Option<(u16, u64)>> {
