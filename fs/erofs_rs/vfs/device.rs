@@ -122,9 +122,8 @@ impl Device {
             return Err(EIO);
         }
         let mut ptr = core::ptr::null_mut();
-        // SAFETY: the offset lies inside the folio; the mapping covers the
-        // page holding it, and the range stays inside that page. The
-        // folio reference passes to the page's owner.
+        // The folio reference passes to the returned page's owner.
+        // SAFETY: the offset lies inside the folio, so does its page.
         let page = unsafe { bindings::erofs_rs_kmap_folio_page(folio, (offset - pos) as usize, &mut ptr) };
         // INVARIANT: the page of a referenced folio, kmapped at `ptr`,
         // `len` bytes in the page.

@@ -59,9 +59,9 @@ impl<T: FileSystem> Ops<T> {
                 // generic_setlease is an inline stub).
                 #[cfg(CONFIG_FILE_LOCKING)]
                 setlease: Some(bindings::generic_setlease),
-                // SAFETY: all-zero is a valid `file_operations`: the
-                // remaining members are optional pointers and flags, for
-                // which zero means "not provided".
+                // The remaining members are optional pointers and flags,
+                // for which zero means "not provided".
+                // SAFETY: all-zero is a valid `file_operations` (above).
                 ..unsafe { core::mem::zeroed() }
             },
             PhantomData,

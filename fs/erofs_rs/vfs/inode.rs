@@ -146,9 +146,9 @@ pub(super) fn iget<T: FileSystem>(sb: &SuperBlock<T>, ino: u64) -> Result<ARef<I
             // SAFETY: the inode is new and locked (I_NEW): only we touch it.
             Ok((params, data)) => unsafe { setup_new::<T>(ptr, params, data) },
             Err(e) => {
-                // SAFETY: a new inode that failed to initialise;
-                // iget_failed marks it bad, unlocks it and drops our
-                // reference.
+                // iget_failed marks the inode bad, unlocks it and drops
+                // our reference.
+                // SAFETY: a new, locked inode that failed to initialise.
                 unsafe { bindings::iget_failed(ptr) };
                 return Err(e);
             }

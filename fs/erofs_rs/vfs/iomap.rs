@@ -136,9 +136,9 @@ impl<U: Operations> Ops<U> {
     const TABLE: bindings::iomap_ops = bindings::iomap_ops {
         iomap_begin: Some(iomap_begin::<U>),
         iomap_end: Some(iomap_end),
-        // SAFETY: members added by later kernels (7.x's `iomap_next`,
-        // which iomap calls instead of begin/end when set) are optional
-        // function pointers: zero means absent.
+        // Members added by later kernels (7.x's `iomap_next`, which iomap
+        // calls instead of begin/end when set) are left absent.
+        // SAFETY: they are optional function pointers: zero is None.
         ..unsafe { core::mem::zeroed() }
     };
 }

@@ -144,9 +144,8 @@ impl<T: FileSystem> SuperBlock<T, New> {
 impl<T: FileSystem> SuperBlock<T, Ready> {
     /// The filesystem's data for this mount.
     pub(crate) fn data(&self) -> &T::Data {
-        // SAFETY: a ready superblock's `s_fs_info` is our `KBox<T::Data>`
-        // (type invariant), freed only by `kill_sb`, after every user of
-        // `&self`.
+        // `kill_sb` frees it only after every user of `&self` is gone.
+        // SAFETY: a ready superblock's `s_fs_info` is our `KBox<T::Data>`.
         unsafe { KBox::<T::Data>::borrow((*self.as_ptr()).s_fs_info as _) }
     }
 
