@@ -41,6 +41,48 @@ prepare_pair() {
 	disk_of "$1"
 }
 
+# fscache on-demand mode exists in this kernel: cachefiles is there (the
+# 6.12 test kernel; the 7.3 one has none, as 7.2 removed on-demand reads).
+have_fscache() {
+	modprobe cachefiles 2>/dev/null && [ -e /dev/cachefiles ]
+}
+
+# A filesystem cachefiles can keep a cache on (tmpfs cannot): a fresh
+# ext4 in a loop file, at /cache.
+cache_fs() {
+	mountpoint -q /cache && return 0
+	mkdir -p /cache
+	dd if=/dev/zero of=/tmp/cache.ext4 bs=1M count=64 2>/dev/null
+	mke2fs -q /tmp/cache.ext4
+	mount -t ext4 -o loop /tmp/cache.ext4 /cache
+}
+
+# Starts erofs-ondemand on a fresh cache directory /cache/NAME serving
+# the blobs in BLOBDIR, and waits until its cache is bound; $daemon is its
+# pid, its log /tmp/daemon-NAME.log.
+start_daemon() { # NAME BLOBDIR [more daemon options]
+	name=$1 blobdir=$2
+	shift 2
+	cache_fs
+	rm -rf "/cache/$name"
+	mkdir -p "/cache/$name"
+	erofs-ondemand --cache "/cache/$name" --blobs "$blobdir" "$@" 2>"/tmp/daemon-$name.log" &
+	daemon=$!
+	for _ in $(seq 100); do
+		grep -q ' bound' "/tmp/daemon-$name.log" && return 0
+		kill -0 $daemon 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "erofs-ondemand did not bind its cache:"
+	cat "/tmp/daemon-$name.log"
+	return 1
+}
+
+stop_daemon() {
+	kill "$daemon" 2>/dev/null || true
+	wait "$daemon" 2>/dev/null || true
+}
+
 if [ "${0##*/}" = lib.sh ] && [ $# -gt 0 ]; then
 	"$@"
 fi

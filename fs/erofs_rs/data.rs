@@ -16,6 +16,8 @@ use crate::vfs::{self, address_space, fiemap, iomap, Bdev, Device, FiemapInfo, F
 use crate::vfs::{Readahead, SuperBlock};
 use crate::zdata::ZReader;
 use kernel::prelude::*;
+#[cfg(erofs_rs_fscache)]
+use vfs::fscache::BlobSource;
 
 /// The devices of a mount, as the format core reads them
 /// (erofs_read_metabuf): device 0 is the primary device (the block
@@ -23,6 +25,10 @@ use kernel::prelude::*;
 /// devices in device-table order.
 pub(crate) struct MetaSource {
     devices: KVec<Device>,
+    /// Where an fscache-backed mount's blobs come from, released after
+    /// them (fields drop in order).
+    #[cfg(erofs_rs_fscache)]
+    _blobs: Option<BlobSource>,
 }
 
 /// The page size, in bytes.
@@ -36,7 +42,29 @@ impl MetaSource {
         for f in extra {
             devices.push(Device::extra(sb, f), GFP_KERNEL)?;
         }
-        Ok(Self { devices })
+        Ok(Self {
+            devices,
+            #[cfg(erofs_rs_fscache)]
+            _blobs: None,
+        })
+    }
+
+    /// The primary blob of an fscache-backed mount, `primary` of
+    /// `blobs`, which must be the mount's own; extra blobs follow with
+    /// `add_blob`.
+    #[cfg(erofs_rs_fscache)]
+    pub(crate) fn fscache(blobs: BlobSource, primary: &[u8]) -> Result<Self> {
+        let mut devices = KVec::new();
+        devices.push(blobs.device(primary, true)?, GFP_KERNEL)?;
+        Ok(Self { devices, _blobs: Some(blobs) })
+    }
+
+    /// Adds the blob `name` as the next device.
+    #[cfg(erofs_rs_fscache)]
+    pub(crate) fn add_blob(&mut self, name: &[u8]) -> Result {
+        let blobs = self._blobs.as_ref().ok_or(EINVAL)?;
+        self.devices.push(blobs.device(name, false)?, GFP_KERNEL)?;
+        Ok(())
     }
 
     /// Starts reading `[offset, offset + len)` of device `dev` into its

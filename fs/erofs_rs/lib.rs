@@ -48,13 +48,23 @@ vfs::compat::module_with_author! {
 
 struct ErofsModule {
     _fs: vfs::Registration,
+    /// Holds the inodes of fscache blobs (declared after the
+    /// registration: unmounted once the type is gone).
+    #[cfg(erofs_rs_fscache)]
+    _blobs: vfs::fscache::PseudoMount,
 }
 
 impl kernel::Module for ErofsModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        #[cfg(erofs_rs_fscache)]
+        let blobs = vfs::fscache::PseudoMount::new(module)?;
         let fs = vfs::Registration::new::<super_::Erofs>(module)?;
         pr_info!("filesystem type registered\n");
-        Ok(Self { _fs: fs })
+        Ok(Self {
+            _fs: fs,
+            #[cfg(erofs_rs_fscache)]
+            _blobs: blobs,
+        })
     }
 }
 

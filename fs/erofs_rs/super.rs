@@ -41,8 +41,16 @@ pub(crate) struct MountOptions {
     pub(crate) cache_strategy: CacheStrategy,
     pub(crate) dax: DaxMode,
     pub(crate) directio: bool,
-    /// `device=` paths, NUL-terminated, in the order given.
+    /// `device=` paths, NUL-terminated, in the order given (in fscache
+    /// mode: blob names).
     pub(crate) devices: KVec<KVec<u8>>,
+    /// `fsid=`: the primary blob of an fscache-backed mount.
+    pub(crate) fsid: Option<KVec<u8>>,
+    /// `domain_id=`: the shared domain of an fscache-backed mount.
+    pub(crate) domain_id: Option<KVec<u8>>,
+    /// `cache_tag=`: the cache (a cachefiles `tag`) holding the blobs, if
+    /// not the first one bound; NUL-terminated. Not in the C driver.
+    pub(crate) cache_tag: Option<KVec<u8>>,
 }
 
 impl Default for MountOptions {
@@ -54,6 +62,9 @@ impl Default for MountOptions {
             dax: DaxMode::Default,
             directio: false,
             devices: KVec::new(),
+            fsid: None,
+            domain_id: None,
+            cache_tag: None,
         }
     }
 }
@@ -98,6 +109,121 @@ pub(crate) fn fs_error(id: &CStr, what: core::fmt::Arguments<'_>, e: format::Err
             vfs::error::eopnotsupp()
         }
         _ => vfs::error::efscorrupted(),
+    }
+}
+
+/// The end of every `fill_super`: the mount's state, with what it reads
+/// at mount time.
+fn finish_fill(
+    sb: &SuperBlock<Erofs, New>,
+    disk: DiskSuper,
+    src: MetaSource,
+    opts: MountOptions,
+    devices: DeviceMode,
+    total_blocks: u64,
+) -> Result<ErofsSb> {
+    let z = KBox::pin_init(ZState::new(), GFP_KERNEL)?;
+    let mut sbi = ErofsSb { disk, src, opts, devices, total_blocks, prefixes: KVec::new(), z };
+    sbi.prefixes = xattr::read_prefixes(sb, &sbi)?;
+    Ok(sbi)
+}
+
+/// fscache-backed mounts (`fsid=`): the image is a set of blobs in a cache,
+/// read through fscache's on-demand mode (fs/erofs/fscache.c).
+#[cfg(erofs_rs_fscache)]
+mod fscache {
+    use super::*;
+    use crate::vfs::fscache::{BlobSource, Domain, Volume};
+
+    /// The volume of the mount's blobs: `erofs,<domain_id or fsid>`, as
+    /// the C driver names it (so the same daemon serves both).
+    fn volume_key(name: &[u8]) -> Result<KVec<u8>> {
+        let mut key = KVec::with_capacity(name.len() + 7, GFP_KERNEL)?;
+        key.extend_from_slice(b"erofs,", GFP_KERNEL)?;
+        key.extend_from_slice(name, GFP_KERNEL)?;
+        key.push(0, GFP_KERNEL)?;
+        Ok(key)
+    }
+
+    /// The mount's volume, or its share of its domain's
+    /// (erofs_fscache_register_volume / _register_domain).
+    fn blob_source(sb: &SuperBlock<Erofs, New>, opts: &MountOptions, fsid: &[u8]) -> Result<BlobSource> {
+        let key = volume_key(opts.domain_id.as_deref().unwrap_or(fsid))?;
+        let key = CStr::from_bytes_with_nul(&key).map_err(|_| EINVAL)?;
+        let cache = match &opts.cache_tag {
+            Some(t) => Some(CStr::from_bytes_with_nul(t).map_err(|_| EINVAL)?),
+            None => None,
+        };
+        let source = match &opts.domain_id {
+            Some(d) => Domain::join(d, key, cache).map(BlobSource::Domain),
+            None => Volume::acquire(key, cache).map(BlobSource::Volume),
+        };
+        source.inspect_err(|_| pr_err!("{}: failed to register volume for {}\n", sb.id(), key))
+    }
+
+    pub(super) fn fill_super(sb: &SuperBlock<Erofs, New>, fc: &FsContext, mut opts: MountOptions) -> Result<ErofsSb> {
+        let fsid = opts.fsid.as_deref().ok_or(EINVAL)?;
+        // The page cache of a blob is read a page at a time.
+        if !sb.set_blocksize(vfs::PAGE_SIZE as u32) {
+            return Err(EINVAL);
+        }
+        let blobs = blob_source(sb, &opts, fsid)?;
+        let mut src = MetaSource::fscache(blobs, fsid).inspect_err(|e| {
+            if *e == EEXIST {
+                let domain = opts.domain_id.as_deref().unwrap_or(&[]);
+                pr_err!("{}: {} already exists in domain {}\n", sb.id(), BlobName(fsid), BlobName(domain));
+            } else {
+                pr_err!("{}: failed to get cookie for {}\n", sb.id(), BlobName(fsid));
+            }
+        })?;
+        let disk = DiskSuper::read(&src).map_err(|e| fs_error(sb.id(), format_args!("superblock"), e))?;
+        if disk.block_size() as usize != vfs::PAGE_SIZE {
+            fc.error(c_str!("unsupported blksize for fscache mode"));
+            return Err(EINVAL);
+        }
+        let given = opts.devices.len();
+        let ondisk = disk.extra_device_count() as usize;
+        if given != 0 && given != ondisk {
+            pr_err!("{}: extra devices don't match (ondisk {}, given {})\n", sb.id(), ondisk, given);
+            return Err(EINVAL);
+        }
+        // Each extra blob: named by `device=`, or else by its slot's tag.
+        let mut total_blocks = disk.blocks as u64;
+        for i in 0..disk.extra_device_count() {
+            let slot = disk.device_slot(&src, i).map_err(|e| fs_error(sb.id(), format_args!("device table"), e))?;
+            let name = match opts.devices.get(i as usize) {
+                Some(path) => &path[..path.len() - 1],
+                None => slot.tag_str(),
+            };
+            if name.is_empty() {
+                let pos = (disk.devt_slotoff as u64 + i as u64) * format::erofs_fs::DEVT_SLOT_SIZE;
+                pr_err!("{}: empty device tag @ pos {}\n", sb.id(), pos);
+                return Err(EINVAL);
+            }
+            src.add_blob(name).inspect_err(|_| pr_err!("{}: failed to get cookie for {}\n", sb.id(), BlobName(name)))?;
+            total_blocks += slot.blocks as u64;
+        }
+        sb.set_uuid(&disk.uuid);
+        sb.set_posix_acl(opts.acl);
+        opts.devices = KVec::new();
+        finish_fill(sb, disk, src, opts, DeviceMode::Separate, total_blocks)
+    }
+
+    /// A blob name (bytes from a mount option or the device table) for
+    /// messages.
+    struct BlobName<'a>(&'a [u8]);
+
+    impl core::fmt::Display for BlobName<'_> {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            for &b in self.0 {
+                if b.is_ascii_graphic() {
+                    write!(f, "{}", b as char)?;
+                } else {
+                    write!(f, "\\x{:02x}", b)?;
+                }
+            }
+            Ok(())
+        }
     }
 }
 
@@ -160,8 +286,23 @@ impl FileSystem for Erofs {
                 p.push(0, GFP_KERNEL)?;
                 o.devices.push(p, GFP_KERNEL)?;
             }
-            b"fsid" | b"domain_id" => {
-                fc.error(c_str!("fscache mode (fsid=, domain_id=) is not supported yet"));
+            #[cfg(erofs_rs_fscache)]
+            b"fsid" | b"domain_id" | b"cache_tag" => {
+                let Some(v) = value else { return Err(EINVAL) };
+                let mut s = KVec::with_capacity(v.len() + 1, GFP_KERNEL)?;
+                s.extend_from_slice(v, GFP_KERNEL)?;
+                match key {
+                    b"fsid" => o.fsid = Some(s),
+                    b"domain_id" => o.domain_id = Some(s),
+                    _ => {
+                        s.push(0, GFP_KERNEL)?;
+                        o.cache_tag = Some(s);
+                    }
+                }
+            }
+            #[cfg(not(erofs_rs_fscache))]
+            b"fsid" | b"domain_id" | b"cache_tag" => {
+                fc.error(c_str!("fscache mode needs a kernel with fscache and on-demand cachefiles (6.12; 7.2 removed them)"));
                 return Err(vfs::error::eopnotsupp());
             }
             _ => return Err(ENOPARAM),
@@ -169,7 +310,15 @@ impl FileSystem for Erofs {
         Ok(())
     }
 
+    fn needs_no_source(opts: &MountOptions) -> bool {
+        opts.fsid.is_some()
+    }
+
     fn fill_super(sb: &SuperBlock<Self, New>, fc: &FsContext, mut opts: MountOptions, backing: Option<FileRef>) -> Result<ErofsSb> {
+        #[cfg(erofs_rs_fscache)]
+        if opts.fsid.is_some() {
+            return fscache::fill_super(sb, fc, opts);
+        }
         if !sb.set_blocksize(vfs::PAGE_SIZE as u32) {
             fc.error(c_str!("failed to set initial blksize"));
             return Err(EINVAL);
@@ -223,10 +372,7 @@ impl FileSystem for Erofs {
             opts.dax = DaxMode::Default;
         }
         let devices = if given != 0 { DeviceMode::Separate } else { DeviceMode::Flat };
-        let z = KBox::pin_init(ZState::new(), GFP_KERNEL)?;
-        let mut sbi = ErofsSb { disk, src, opts, devices, total_blocks, prefixes: KVec::new(), z };
-        sbi.prefixes = xattr::read_prefixes(sb, &sbi)?;
-        Ok(sbi)
+        finish_fill(sb, disk, src, opts, devices, total_blocks)
     }
 
     /// The root directory, and the message the C driver logs once a
@@ -286,6 +432,18 @@ impl FileSystem for Erofs {
         }
         if !sb.has_bdev() && o.directio {
             seq.puts(c_str!(",directio"));
+        }
+        if let Some(fsid) = &o.fsid {
+            seq.puts(c_str!(",fsid="));
+            seq.write(fsid);
+        }
+        if let Some(domain) = &o.domain_id {
+            seq.puts(c_str!(",domain_id="));
+            seq.write(domain);
+        }
+        if let Some(tag) = &o.cache_tag {
+            seq.puts(c_str!(",cache_tag="));
+            seq.write(&tag[..tag.len() - 1]);
         }
         Ok(())
     }

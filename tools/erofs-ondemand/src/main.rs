@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+//! erofs-ondemand: the user daemon of EROFS fscache on-demand mounts.
+//!
+//! It binds a cachefiles cache in on-demand mode (`/dev/cachefiles`) and
+//! answers the kernel's requests: OPEN (a blob is needed: say how big it
+//! is), READ (a range is not cached yet: write it into the cache file) and
+//! CLOSE. Blobs come from a local directory (`--blobs DIR`, blob NAME is
+//! the file DIR/NAME). What is written to the cache stays there: later
+//! reads, also after a restart, never reach the daemon.
+//!
+//! The protocol is cachefiles' (Documentation/filesystems/caching/
+//! cachefiles.rst, "On-demand Read"; include/uapi/linux/cachefiles.h).
+
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::fs::File;
+use std::io::{self, Seek, SeekFrom, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: erofs-ondemand --cache DIR [--tag TAG] --blobs DIR [--device PATH] [--quiet]
+
+Binds the cachefiles cache in DIR (on a filesystem with xattrs and
+sync_fs, such as ext4; not tmpfs) in on-demand mode and serves blob NAME
+from the file (or block device) NAME of the --blobs directory as the
+kernel asks for it. --tag names the cache (default: cachefiles' own,
+\"CacheFiles\"). Runs until killed; the cache is unbound when the daemon
+exits.";
+
+/// Request opcodes (enum cachefiles_opcode).
+const OP_OPEN: u32 = 0;
+const OP_CLOSE: u32 = 1;
+const OP_READ: u32 = 2;
+/// Largest request the kernel sends (CACHEFILES_MSG_MAX_SIZE).
+const MSG_MAX: usize = 1024;
+/// _IOW(0x98, 1, int): a READ request is answered.
+const IOC_READ_COMPLETE: libc::c_ulong = (1 << 30) | (4 << 16) | (0x98 << 8) | 1;
+/// Cache files are written with direct I/O: buffers and offsets aligned.
+const ALIGN: usize = 4096;
+/// How much of a READ request is copied at a time.
+const CHUNK: usize = 1 << 20;
+
+struct Options {
+    cache: PathBuf,
+    tag: Option<String>,
+    blobs: PathBuf,
+    device: PathBuf,
+    quiet: bool,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut args = std::env::args_os().skip(1);
+    let (mut cache, mut tag, mut blobs, mut device, mut quiet) = (None, None, None, PathBuf::from("/dev/cachefiles"), false);
+    while let Some(a) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{} needs a value", a.to_string_lossy()));
+        match a.to_str() {
+            Some("--cache") => cache = Some(PathBuf::from(value()?)),
+            Some("--tag") => tag = Some(value()?.to_string_lossy().into_owned()),
+            Some("--blobs") => blobs = Some(PathBuf::from(value()?)),
+            Some("--device") => device = PathBuf::from(value()?),
+            Some("--quiet") => quiet = true,
+            Some("-h" | "--help") => return Err(String::new()),
+            _ => return Err(format!("unknown argument {}", a.to_string_lossy())),
+        }
+    }
+    Ok(Options { cache: cache.ok_or("--cache is required")?, tag, blobs: blobs.ok_or("--blobs is required")?, device, quiet })
+}
+
+/// The filesystem magic of tmpfs, which cachefiles cannot cache on.
+const TMPFS_MAGIC: libc::c_long = 0x0102_1994;
+
+/// Refuses a cache directory cachefiles cannot use, saying why, before the
+/// kernel answers with a bare errno.
+fn check_cache_dir(dir: &Path) -> Result<(), String> {
+    let c = CString::new(dir.as_os_str().as_bytes()).map_err(|_| "cache path contains NUL".to_string())?;
+    // SAFETY: a valid C string and a zeroed statfs buffer for the call.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
+        return Err(format!("cache directory {}: {}", dir.display(), io::Error::last_os_error()));
+    }
+    if st.f_type as libc::c_long == TMPFS_MAGIC {
+        return Err(format!(
+            "cache directory {} is on tmpfs, which cachefiles cannot use (no sync_fs): put it on ext4, xfs or btrfs",
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
+/// One cachefiles command: each write is one command.
+fn command(dev: &File, cmd: &str) -> io::Result<()> {
+    let mut d = dev;
+    d.write(cmd.as_bytes()).map(|_| ())
+}
+
+/// A blob being served: the cache file's anonymous fd and the source.
+struct Object {
+    name: String,
+    fd: OwnedFd,
+    blob: File,
+    size: u64,
+}
+
+struct Daemon {
+    dev: File,
+    blobs: PathBuf,
+    objects: HashMap<u32, Object>,
+    quiet: bool,
+    /// Bytes written into the cache, for the log.
+    served: u64,
+}
+
+fn le32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn le64(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// A buffer at a 4 KiB-aligned address, for direct I/O.
+struct Aligned {
+    storage: Vec<u8>,
+    start: usize,
+}
+
+impl Aligned {
+    fn new(len: usize) -> Self {
+        let storage = vec![0u8; len + ALIGN];
+        let start = storage.as_ptr().align_offset(ALIGN);
+        Aligned { storage, start }
+    }
+
+    fn get(&mut self, len: usize) -> &mut [u8] {
+        &mut self.storage[self.start..self.start + len]
+    }
+}
+
+impl Daemon {
+    fn log(&self, msg: std::fmt::Arguments<'_>) {
+        if !self.quiet {
+            eprintln!("erofs-ondemand: {msg}");
+        }
+    }
+
+    /// OPEN: the kernel needs blob `cookie key` of `volume key`; answer
+    /// with its size, or with an error.
+    fn open(&mut self, msg_id: u32, object_id: u32, payload: &[u8]) -> io::Result<()> {
+        let (Some(vsize), Some(csize), Some(fd)) = (le32(payload, 0), le32(payload, 4), le32(payload, 8)) else {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "short OPEN request"));
+        };
+        // SAFETY: the kernel installed this fd in our table for us.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+        let keys = payload.get(16..).unwrap_or(&[]);
+        let volume = keys.get(..vsize as usize).unwrap_or(&[]);
+        let volume = String::from_utf8_lossy(volume.strip_suffix(&[0]).unwrap_or(volume)).into_owned();
+        let cookie = keys.get(vsize as usize..(vsize + csize) as usize).unwrap_or(&[]);
+        let name = String::from_utf8_lossy(cookie).into_owned();
+        let answer = match self.open_blob(cookie) {
+            Ok((blob, size)) => {
+                self.log(format_args!("open {volume} / {name}: {size} bytes"));
+                self.objects.insert(object_id, Object { name, fd, blob, size });
+                size as i64
+            }
+            Err(e) => {
+                eprintln!("erofs-ondemand: open {volume} / {name}: {e}");
+                -(e.raw_os_error().unwrap_or(libc::ENOENT) as i64)
+            }
+        };
+        command(&self.dev, &format!("copen {msg_id},{answer}"))
+    }
+
+    fn open_blob(&self, name: &[u8]) -> io::Result<(File, u64)> {
+        // A cookie key is a name, never a path.
+        if name.is_empty() || name.contains(&b'/') || name == b"." || name == b".." || name.contains(&0) {
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        let mut f = File::open(self.blobs.join(std::ffi::OsStr::from_bytes(name)))?;
+        // The end, not the metadata: a blob may be a block device.
+        let size = f.seek(SeekFrom::End(0))?;
+        Ok((f, size))
+    }
+
+    /// READ: copy `[off, off + len)` of the blob (up to its end) into the
+    /// cache file, then tell the kernel it is there.
+    fn read(&mut self, msg_id: u32, object_id: u32, payload: &[u8]) -> io::Result<()> {
+        let (Some(off), Some(len)) = (le64(payload, 0), le64(payload, 8)) else {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "short READ request"));
+        };
+        let Some(obj) = self.objects.get(&object_id) else {
+            return Err(io::Error::new(io::ErrorKind::NotFound, format!("READ for unknown object {object_id}")));
+        };
+        let end = off.saturating_add(len).min(obj.size);
+        let mut result = Ok(0u64);
+        let mut buf = Aligned::new(CHUNK);
+        let mut pos = off;
+        while pos < end {
+            let n = ((end - pos) as usize).min(CHUNK);
+            let chunk = buf.get(n);
+            if let Err(e) = obj.blob.read_exact_at(chunk, pos) {
+                result = Err(e);
+                break;
+            }
+            // The cache file is written with direct I/O: a short last
+            // block is padded (the cache's size says where the blob ends).
+            let padded = n.next_multiple_of(512);
+            let chunk = buf.get(padded);
+            chunk[n..].fill(0);
+            // SAFETY: a valid fd and buffer for the call.
+            let w = unsafe { libc::pwrite(obj.fd.as_raw_fd(), chunk.as_ptr().cast(), padded, pos as i64) };
+            if w != padded as isize {
+                result = Err(if w < 0 { io::Error::last_os_error() } else { io::Error::new(io::ErrorKind::WriteZero, "short write") });
+                break;
+            }
+            pos += n as u64;
+        }
+        let name = obj.name.clone();
+        // Answered in every case: a reader waits for it. Without the data,
+        // the kernel sees the range still missing and fails the read.
+        // SAFETY: a valid fd; the argument is the request's id.
+        let r = unsafe { libc::ioctl(obj.fd.as_raw_fd(), IOC_READ_COMPLETE, msg_id as libc::c_ulong) };
+        match result {
+            Ok(_) => {
+                self.served += end.saturating_sub(off);
+                self.log(format_args!("read {name} {off}+{len}"));
+            }
+            Err(e) => eprintln!("erofs-ondemand: read {name} {off}+{len}: {e}"),
+        }
+        if r != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, msg: &[u8]) -> io::Result<()> {
+        let (Some(msg_id), Some(opcode), Some(len), Some(object_id)) = (le32(msg, 0), le32(msg, 4), le32(msg, 8), le32(msg, 12)) else {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "short message"));
+        };
+        let payload = msg.get(16..(len as usize).min(msg.len())).unwrap_or(&[]);
+        match opcode {
+            OP_OPEN => self.open(msg_id, object_id, payload),
+            OP_READ => self.read(msg_id, object_id, payload),
+            OP_CLOSE => {
+                if let Some(o) = self.objects.remove(&object_id) {
+                    self.log(format_args!("close {}", o.name));
+                }
+                Ok(())
+            }
+            _ => Err(io::Error::new(io::ErrorKind::InvalidData, format!("unknown opcode {opcode}"))),
+        }
+    }
+
+    fn run(&mut self) -> io::Result<()> {
+        let mut buf = [0u8; MSG_MAX];
+        loop {
+            let mut pfd = libc::pollfd { fd: self.dev.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd.
+            if unsafe { libc::poll(&mut pfd, 1, -1) } < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            // SAFETY: a valid fd and buffer.
+            let n = unsafe { libc::read(self.dev.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                // Nothing pending after all (another reader took it).
+                if matches!(e.raw_os_error(), Some(libc::EAGAIN) | Some(libc::EINTR)) {
+                    continue;
+                }
+                return Err(e);
+            }
+            if n == 0 {
+                continue;
+            }
+            if let Err(e) = self.handle(&buf[..n as usize]) {
+                eprintln!("erofs-ondemand: {e}");
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let opts = match parse_args() {
+        Ok(o) => o,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("erofs-ondemand: {e}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = check_cache_dir(&opts.cache) {
+        eprintln!("erofs-ondemand: {e}");
+        return ExitCode::from(1);
+    }
+    let dev = match File::options().read(true).write(true).open(&opts.device) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("erofs-ondemand: {}: {e} (is the cachefiles module loaded?)", opts.device.display());
+            return ExitCode::from(1);
+        }
+    };
+    let mut cmds = vec![format!("dir {}", opts.cache.display())];
+    if let Some(t) = &opts.tag {
+        cmds.push(format!("tag {t}"));
+    }
+    cmds.push("bind ondemand".to_string());
+    for c in &cmds {
+        if let Err(e) = command(&dev, c) {
+            eprintln!("erofs-ondemand: cachefiles refused \"{c}\": {e}");
+            return ExitCode::from(1);
+        }
+    }
+    eprintln!("erofs-ondemand: cache {} bound{}", opts.cache.display(), opts.tag.as_ref().map(|t| format!(" as {t}")).unwrap_or_default());
+    let mut d = Daemon { dev, blobs: opts.blobs, objects: HashMap::new(), quiet: opts.quiet, served: 0 };
+    match d.run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("erofs-ondemand: {} (after serving {} bytes)", e, d.served);
+            ExitCode::from(1)
+        }
+    }
+}
