@@ -91,6 +91,7 @@ unsigned int erofs_rs_bdev_logical_block_size(struct block_device *bdev);
 bool erofs_rs_iocb_is_direct(struct kiocb *iocb);
 struct block_device *erofs_rs_sb_bdev(struct super_block *sb);
 void erofs_rs_mapping_readahead(struct address_space *mapping, pgoff_t index, unsigned long nr);
+void erofs_rs_readahead_range(struct readahead_control *rac, loff_t *pos, size_t *len);
 
 #ifdef EROFS_RS_FSCACHE
 struct fscache_volume *erofs_rs_fscache_acquire_volume(const char *key, const char *cache_name);
@@ -103,12 +104,13 @@ bool erofs_rs_fscache_prepare_read(struct netfs_cache_resources *cres, loff_t st
 int erofs_rs_fscache_read(struct netfs_cache_resources *cres, loff_t start, struct iov_iter *iter,
 			  netfs_io_terminated_t done, void *priv);
 void erofs_rs_fscache_end_operation(struct netfs_cache_resources *cres);
-void erofs_rs_iov_iter_folio(struct iov_iter *iter, struct folio *folio);
+void erofs_rs_iov_iter_mapping(struct iov_iter *iter, struct address_space *mapping,
+			       loff_t start, size_t len);
+void erofs_rs_mapping_end_read(struct address_space *mapping, loff_t start, size_t len, bool ok);
 void erofs_rs_iov_iter_truncate(struct iov_iter *iter, size_t count);
 void erofs_rs_iov_iter_reexpand(struct iov_iter *iter, size_t count);
 struct inode *erofs_rs_blob_inode(struct super_block *sb, const struct address_space_operations *aops,
 				  unsigned int blkbits, void *private);
-void *erofs_rs_folio_host_private(struct folio *folio);
 void erofs_rs_domains_lock(void);
 void erofs_rs_domains_unlock(void);
 #endif

@@ -153,10 +153,37 @@ pub(crate) fn read_folio(inode: &Inode<Erofs>, folio: &mut LockedFolio) -> Resul
 
 /// Fills the folios of a readahead request in order with one reader, so
 /// that a decoded extent serves every folio it covers.
+/// Starts reading the image blocks behind `[start, start + len)` of an
+/// uncompressed inode into the devices' page cache, an extent per I/O:
+/// the folios are then filled page by page from what is under way. (A
+/// block-device mount reads uncompressed files through iomap instead.)
+fn prefetch_plain(sbi: &ErofsSb, di: &ErofsInode, start: u64, len: u64) {
+    let end = start.saturating_add(len).min(di.size);
+    let mut la = start;
+    while la < end {
+        let Ok(ext) = map_blocks(&sbi.src, &sbi.disk, di, la) else { return };
+        let Some(skip) = la.checked_sub(ext.la) else { return };
+        let n = ext.la.saturating_add(ext.len).min(end).saturating_sub(la);
+        if n == 0 {
+            return;
+        }
+        if let Mapping::Mapped { device_id, pa } = ext.map {
+            if let Ok((dev, off)) = map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa.saturating_add(skip)) {
+                sbi.src.prefetch(dev, off, n);
+            }
+        }
+        la += n;
+    }
+}
+
 pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
     let sb = inode.super_block();
     let sbi = sb.data();
     let di = inode.data();
+    if !di.is_compressed() {
+        let (start, len) = ra.range();
+        prefetch_plain(sbi, di, start, len);
+    }
     let mut r = reader(sbi, di).whole_extents();
     while let Some(mut folio) = ra.next_folio() {
         let ok = fill_folio(sb.id(), di, &mut r, &mut folio).is_ok();

@@ -345,6 +345,13 @@ void erofs_rs_mapping_readahead(struct address_space *mapping, pgoff_t index, un
 	page_cache_ra_unbounded(&ractl, nr, 0);
 }
 
+/* readahead_pos() and readahead_length() are static inlines. */
+void erofs_rs_readahead_range(struct readahead_control *rac, loff_t *pos, size_t *len)
+{
+	*pos = readahead_pos(rac);
+	*len = readahead_length(rac);
+}
+
 #ifdef EROFS_RS_FSCACHE
 /*
  * fscache on-demand mode (vfs/fscache.rs). fscache's entry points for
@@ -414,10 +421,33 @@ void erofs_rs_fscache_end_operation(struct netfs_cache_resources *cres)
 	fscache_end_operation(cres);
 }
 
-/* An iterator over the folio's bytes in its page cache, to be filled. */
-void erofs_rs_iov_iter_folio(struct iov_iter *iter, struct folio *folio)
+/* An iterator over bytes [start, start + len) of a page cache, to be filled. */
+void erofs_rs_iov_iter_mapping(struct iov_iter *iter, struct address_space *mapping,
+			       loff_t start, size_t len)
 {
-	iov_iter_xarray(iter, ITER_DEST, &folio->mapping->i_pages, folio_pos(folio), folio_size(folio));
+	iov_iter_xarray(iter, ITER_DEST, &mapping->i_pages, start, len);
+}
+
+/*
+ * Ends the read of the locked folios covering [start, start + len) of a
+ * page cache (xas_for_each is a macro): uptodate if @ok, then unlocked.
+ */
+void erofs_rs_mapping_end_read(struct address_space *mapping, loff_t start, size_t len, bool ok)
+{
+	struct folio *folio;
+	XA_STATE(xas, &mapping->i_pages, start / PAGE_SIZE);
+
+	rcu_read_lock();
+	xas_for_each(&xas, folio, (start + len) / PAGE_SIZE - 1) {
+		if (xas_retry(&xas, folio))
+			continue;
+		if (ok)
+			folio_mark_uptodate(folio);
+		/* Past the folio before unlocking it: it may be split then. */
+		xas_advance(&xas, folio_next_index(folio) - 1);
+		folio_unlock(folio);
+	}
+	rcu_read_unlock();
 }
 
 void erofs_rs_iov_iter_truncate(struct iov_iter *iter, size_t count)
@@ -448,11 +478,6 @@ struct inode *erofs_rs_blob_inode(struct super_block *sb, const struct address_s
 	inode->i_blkbits = blkbits;
 	inode->i_private = private;
 	return inode;
-}
-
-void *erofs_rs_folio_host_private(struct folio *folio)
-{
-	return folio->mapping->host->i_private;
 }
 
 /* Guards the shared domains and their blobs (vfs/fscache.rs). */

@@ -228,7 +228,8 @@ impl Drop for BlobState {
     }
 }
 
-/// The blobs' `address_space_operations` (erofs_fscache_meta_aops).
+/// The blobs' `address_space_operations` (erofs_fscache_meta_aops, with
+/// readahead: a window is one request to the cache, not one per page).
 struct BlobAops(bindings::address_space_operations);
 
 // SAFETY: an immutable table of function pointers.
@@ -236,48 +237,51 @@ unsafe impl Sync for BlobAops {}
 
 static BLOB_AOPS: BlobAops = BlobAops(bindings::address_space_operations {
     read_folio: Some(blob_read_folio),
+    readahead: Some(blob_readahead),
     // SAFETY: all-zero is a valid table: the other members are optional
     // function pointers.
     ..unsafe { core::mem::zeroed() }
 });
 
-/// One read of a blob folio from the cache; freed by the last of the
-/// submitter and the completions of its pieces.
+/// One read of a range of a blob's page cache from the cache; freed by
+/// the last of the submitter and the completions of its pieces.
 ///
 /// # Invariants
 ///
-/// `folio` is locked and referenced by the page cache read we serve, and
-/// is ended (unlocked, uptodate unless `failed`) exactly once, when `refs`
-/// drops to zero.
+/// The folios covering `[start, start + len)` of `mapping` are locked for
+/// this read, and are ended (uptodate unless `failed`, then unlocked)
+/// exactly once, when `refs` drops to zero.
 struct BlobRead {
     cres: bindings::netfs_cache_resources,
     iter: bindings::iov_iter,
-    folio: *mut bindings::folio,
+    mapping: *mut bindings::address_space,
+    start: i64,
+    len: usize,
     refs: AtomicU32,
     failed: AtomicBool,
 }
 
 /// Drops one reference to `io`; the last ends the cache operation and the
-/// folio read and frees `io`.
+/// folios' read and frees `io`.
 ///
 /// # Safety
 ///
-/// `io` must come from `KBox::into_raw` in `blob_read_folio`, and the
-/// caller must own one of its references.
+/// `io` must come from `KBox::into_raw` in `read_range`, and the caller
+/// must own one of its references.
 unsafe fn put(io: *mut BlobRead) {
     // SAFETY: `io` is live while we own a reference (caller).
     if unsafe { (*io).refs.fetch_sub(1, Ordering::AcqRel) } != 1 {
         return;
     }
     // SAFETY: the last reference: nobody else touches `io` any more.
-    let io = unsafe { KBox::from_raw(io) };
-    let mut io = io;
+    let mut io = unsafe { KBox::from_raw(io) };
     // SAFETY: `cres` was zeroed or set up by begin_read; end_operation
     // does nothing for one that was not.
     unsafe { bindings::erofs_rs_fscache_end_operation(&mut io.cres) };
-    // SAFETY: the folio we were given, still locked (type invariant),
+    let ok = !io.failed.load(Ordering::Acquire);
+    // SAFETY: the folios of the range, locked for us (type invariant),
     // ended once here.
-    unsafe { bindings::erofs_rs_folio_end_read(io.folio, !io.failed.load(Ordering::Acquire)) };
+    unsafe { bindings::erofs_rs_mapping_end_read(io.mapping, io.start, io.len, ok) };
 }
 
 /// The completion of one `fscache_read` (netfs_io_terminated_t).
@@ -296,19 +300,21 @@ unsafe extern "C" fn read_done(private: *mut c_void, transferred_or_error: isize
     unsafe { put(io) };
 }
 
-/// Submits the reads that fill `io`'s folio from the cache: one per piece
+/// Submits the reads that fill `io`'s range from the cache: one per piece
 /// the cache can serve in one go (erofs_fscache_read_io_async).
 ///
 /// # Safety
 ///
 /// `io` must be live with a reference owned by the caller, its `iter` set
-/// to the folio; `state` must be the folio's blob state.
-unsafe fn read_from_cache(io: *mut BlobRead, state: &BlobState, mut pos: i64) -> Result {
+/// to its range; `state` must be the blob state of its mapping.
+unsafe fn read_from_cache(io: *mut BlobRead, state: &BlobState) -> Result {
+    // SAFETY: live (caller); only the submitter uses `iter` and `start`.
+    let mut pos = unsafe { (*io).start };
     // SAFETY: live (caller); the cookie is in use (BlobState invariant).
     let ret = unsafe { bindings::erofs_rs_fscache_begin_read(&mut (*io).cres, state.cookie) };
     kernel::error::to_result(ret)?;
     loop {
-        // SAFETY: live (caller); only the submitter uses `iter`.
+        // SAFETY: as above.
         let left = unsafe { bindings::erofs_rs_iov_iter_count(&mut (*io).iter) };
         if left == 0 {
             return Ok(());
@@ -341,45 +347,87 @@ unsafe fn read_from_cache(io: *mut BlobRead, state: &BlobState, mut pos: i64) ->
     }
 }
 
-/// `read_folio` of a blob: fills the folio from the cache, asking the
-/// daemon for what is not cached yet; the folio is unlocked when the last
-/// piece has arrived (erofs_fscache_meta_read_folio).
+/// Fills `[start, start + len)` of a blob's page cache from the cache,
+/// asking the daemon for what is not cached yet; the folios, locked by
+/// the caller, are unlocked when the last piece has arrived.
 ///
 /// # Safety
 ///
-/// Called by the page cache with a locked folio of a blob inode.
-unsafe extern "C" fn blob_read_folio(_file: *mut bindings::file, folio: *mut bindings::folio) -> c_int {
-    // SAFETY: a folio of a blob inode, whose `i_private` is its live
-    // state (Blob invariant: the inode is held while it is read).
-    let state = unsafe { &*bindings::erofs_rs_folio_host_private(folio).cast::<BlobState>() };
+/// The folios covering the range must be locked, not uptodate and left to
+/// us to end; `mapping` must be a blob inode's.
+unsafe fn read_range(mapping: *mut bindings::address_space, start: i64, len: usize) -> Result {
     let io = match KBox::new(
-        BlobRead { cres: Default::default(), iter: Default::default(), folio, refs: AtomicU32::new(1), failed: AtomicBool::new(false) },
+        BlobRead {
+            cres: Default::default(),
+            iter: Default::default(),
+            mapping,
+            start,
+            len,
+            refs: AtomicU32::new(1),
+            failed: AtomicBool::new(false),
+        },
         GFP_KERNEL,
     ) {
+        // INVARIANT: the folios are locked for us (caller).
         Ok(io) => KBox::into_raw(io),
         Err(_) => {
-            // SAFETY: the locked folio we were given, ended once.
-            unsafe { bindings::erofs_rs_folio_end_read(folio, false) };
-            return ENOMEM.to_errno();
+            // SAFETY: the locked folios we were given, ended once.
+            unsafe { bindings::erofs_rs_mapping_end_read(mapping, start, len, false) };
+            return Err(ENOMEM);
         }
     };
-    // SAFETY: `io` is ours (one reference) and live; the folio is locked.
-    let pos = unsafe {
-        bindings::erofs_rs_iov_iter_folio(&mut (*io).iter, folio);
-        bindings::erofs_rs_folio_pos(folio)
-    };
-    // SAFETY: `io` is live with our reference; `state` is the folio's.
-    let ret = unsafe { read_from_cache(io, state, pos) };
+    // SAFETY: a blob inode's mapping (caller), whose `i_private` is its
+    // live state (Blob invariant: the inode is held while it is read).
+    let state = unsafe { &*(*(*mapping).host).i_private.cast::<BlobState>() };
+    // SAFETY: `io` is ours (one reference) and live.
+    unsafe { bindings::erofs_rs_iov_iter_mapping(&mut (*io).iter, mapping, start, len) };
+    // SAFETY: `io` is live with our reference; `state` is the mapping's.
+    let ret = unsafe { read_from_cache(io, state) };
     if ret.is_err() {
         // SAFETY: live while we hold our reference.
         unsafe { (*io).failed.store(true, Ordering::Release) };
     }
     // SAFETY: drops our reference.
     unsafe { put(io) };
+    ret
+}
+
+/// `read_folio` of a blob (erofs_fscache_meta_read_folio).
+///
+/// # Safety
+///
+/// Called by the page cache with a locked folio of a blob inode.
+unsafe extern "C" fn blob_read_folio(_file: *mut bindings::file, folio: *mut bindings::folio) -> c_int {
+    // SAFETY: a locked folio of a blob inode, ours to end (caller).
+    let ret = unsafe {
+        let mapping = (*bindings::erofs_rs_folio_inode(folio)).i_mapping;
+        read_range(mapping, bindings::erofs_rs_folio_pos(folio), bindings::erofs_rs_folio_size(folio))
+    };
     match ret {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
+}
+
+/// `readahead` of a blob: the whole window in one request.
+///
+/// # Safety
+///
+/// Called by the page cache with a readahead request on a blob inode.
+unsafe extern "C" fn blob_readahead(rac: *mut bindings::readahead_control) {
+    let (mut start, mut len) = (0, 0);
+    // SAFETY: a live request (caller).
+    unsafe { bindings::erofs_rs_readahead_range(rac, &mut start, &mut len) };
+    if len == 0 {
+        return;
+    }
+    // Take the folios from the request: they stay locked, and in the page
+    // cache, until the read ends them.
+    // SAFETY: as above.
+    while !unsafe { bindings::erofs_rs_readahead_folio(rac) }.is_null() {}
+    // SAFETY: the request's folios, locked and now ours to end; the
+    // request's mapping is a blob inode's.
+    let _ = unsafe { read_range((*rac).mapping, start, len) };
 }
 
 /// The shared domains of this module's mounts (erofs_domain_list and

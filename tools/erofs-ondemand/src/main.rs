@@ -22,13 +22,21 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: erofs-ondemand --cache DIR [--tag TAG] --blobs DIR [--device PATH] [--quiet]
+                      [--supervise [--worker-pid FILE]] [--read-delay MS]
 
 Binds the cachefiles cache in DIR (on a filesystem with xattrs and
 sync_fs, such as ext4; not tmpfs) in on-demand mode and serves blob NAME
 from the file (or block device) NAME of the --blobs directory as the
 kernel asks for it. --tag names the cache (default: cachefiles' own,
 \"CacheFiles\"). Runs until killed; the cache is unbound when the daemon
-exits.";
+exits.
+
+--supervise: failover. This process keeps the cache bound and serves
+requests in a worker process; when the worker dies (crash, kill -9), a
+new one takes over, has cachefiles resend what the old one left
+unanswered (\"restore\") and goes on: readers see no error. --worker-pid
+writes the current worker's pid to FILE. --read-delay answers each READ
+request MS milliseconds late, as a slow network would (for tests).";
 
 /// Request opcodes (enum cachefiles_opcode).
 const OP_OPEN: u32 = 0;
@@ -49,11 +57,15 @@ struct Options {
     blobs: PathBuf,
     device: PathBuf,
     quiet: bool,
+    supervise: bool,
+    worker_pid: Option<PathBuf>,
+    read_delay: std::time::Duration,
 }
 
 fn parse_args() -> Result<Options, String> {
     let mut args = std::env::args_os().skip(1);
     let (mut cache, mut tag, mut blobs, mut device, mut quiet) = (None, None, None, PathBuf::from("/dev/cachefiles"), false);
+    let (mut supervise, mut worker_pid, mut read_delay) = (false, None, std::time::Duration::ZERO);
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{} needs a value", a.to_string_lossy()));
         match a.to_str() {
@@ -62,11 +74,27 @@ fn parse_args() -> Result<Options, String> {
             Some("--blobs") => blobs = Some(PathBuf::from(value()?)),
             Some("--device") => device = PathBuf::from(value()?),
             Some("--quiet") => quiet = true,
+            Some("--supervise") => supervise = true,
+            Some("--read-delay") => {
+                let v = value()?;
+                let ms = v.to_str().and_then(|v| v.parse().ok()).ok_or("--read-delay takes milliseconds")?;
+                read_delay = std::time::Duration::from_millis(ms);
+            }
+            Some("--worker-pid") => worker_pid = Some(PathBuf::from(value()?)),
             Some("-h" | "--help") => return Err(String::new()),
             _ => return Err(format!("unknown argument {}", a.to_string_lossy())),
         }
     }
-    Ok(Options { cache: cache.ok_or("--cache is required")?, tag, blobs: blobs.ok_or("--blobs is required")?, device, quiet })
+    Ok(Options {
+        cache: cache.ok_or("--cache is required")?,
+        tag,
+        blobs: blobs.ok_or("--blobs is required")?,
+        device,
+        quiet,
+        supervise,
+        worker_pid,
+        read_delay,
+    })
 }
 
 /// The filesystem magic of tmpfs, which cachefiles cannot cache on.
@@ -110,6 +138,7 @@ struct Daemon {
     blobs: PathBuf,
     objects: HashMap<u32, Object>,
     quiet: bool,
+    read_delay: std::time::Duration,
     /// Bytes written into the cache, for the log.
     served: u64,
 }
@@ -194,6 +223,7 @@ impl Daemon {
         let Some(obj) = self.objects.get(&object_id) else {
             return Err(io::Error::new(io::ErrorKind::NotFound, format!("READ for unknown object {object_id}")));
         };
+        std::thread::sleep(self.read_delay);
         let end = off.saturating_add(len).min(obj.size);
         let mut result = Ok(0u64);
         let mut buf = Aligned::new(CHUNK);
@@ -320,12 +350,70 @@ fn main() -> ExitCode {
         }
     }
     eprintln!("erofs-ondemand: cache {} bound{}", opts.cache.display(), opts.tag.as_ref().map(|t| format!(" as {t}")).unwrap_or_default());
-    let mut d = Daemon { dev, blobs: opts.blobs, objects: HashMap::new(), quiet: opts.quiet, served: 0 };
+    let mut d = Daemon { dev, blobs: opts.blobs, objects: HashMap::new(), quiet: opts.quiet, read_delay: opts.read_delay, served: 0 };
+    if opts.supervise {
+        return supervise(&mut d, opts.worker_pid.as_deref());
+    }
+    serve(&mut d)
+}
+
+fn serve(d: &mut Daemon) -> ExitCode {
     match d.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("erofs-ondemand: {} (after serving {} bytes)", e, d.served);
             ExitCode::from(1)
         }
+    }
+}
+
+/// Failover: workers serve the requests one after the other while this
+/// process holds the cache bound (its `/dev/cachefiles` stays open, so
+/// the cache and its pending requests survive a worker's death).
+fn supervise(d: &mut Daemon, pid_file: Option<&Path>) -> ExitCode {
+    let mut generation = 0u64;
+    loop {
+        // SAFETY: this process has one thread; the child only runs our
+        // own code and exits.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            eprintln!("erofs-ondemand: fork: {}", io::Error::last_os_error());
+            return ExitCode::from(1);
+        }
+        if pid == 0 {
+            // A worker does not outlive its supervisor (which a stop
+            // signal ends): the cache must be unbound then.
+            // SAFETY: plain prctl on ourselves.
+            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+            if generation > 0 {
+                // The requests the dead worker had taken and not answered
+                // are marked new again; objects whose files it held open
+                // are reopened (new OPEN requests) before their reads.
+                if let Err(e) = command(&d.dev, "restore") {
+                    eprintln!("erofs-ondemand: cachefiles refused \"restore\": {e}");
+                    std::process::exit(1);
+                }
+                eprintln!("erofs-ondemand: worker {generation} restored the pending requests");
+            }
+            std::process::exit(if serve(d) == ExitCode::SUCCESS { 0 } else { 1 });
+        }
+        if let Some(f) = pid_file {
+            if let Err(e) = std::fs::write(f, format!("{pid}\n")) {
+                eprintln!("erofs-ondemand: {}: {e}", f.display());
+            }
+        }
+        let mut status = 0;
+        // SAFETY: waits for our own child.
+        while unsafe { libc::waitpid(pid, &mut status, 0) } < 0 {
+            if io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+                return ExitCode::from(1);
+            }
+        }
+        if libc::WIFSIGNALED(status) {
+            eprintln!("erofs-ondemand: worker {generation} (pid {pid}) killed by signal {}; starting another", libc::WTERMSIG(status));
+        } else {
+            eprintln!("erofs-ondemand: worker {generation} (pid {pid}) exited with {}; starting another", libc::WEXITSTATUS(status));
+        }
+        generation += 1;
     }
 }
