@@ -5,7 +5,8 @@
 //! answers the kernel's requests: OPEN (a blob is needed: say how big it
 //! is), READ (a range is not cached yet: write it into the cache file) and
 //! CLOSE. Blobs come from a local directory (`--blobs DIR`, blob NAME is
-//! the file DIR/NAME). What is written to the cache stays there: later
+//! the file DIR/NAME) or over HTTP (`--url URL`, blob NAME is URL/NAME,
+//! fetched range by range as it is read). What is written to the cache stays there: later
 //! reads, also after a restart, never reach the daemon.
 //!
 //! The protocol is cachefiles' (Documentation/filesystems/caching/
@@ -21,13 +22,19 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: erofs-ondemand --cache DIR [--tag TAG] --blobs DIR [--device PATH] [--quiet]
+use erofs_ondemand::http;
+
+const USAGE: &str = "usage: erofs-ondemand --cache DIR [--tag TAG] (--blobs DIR | --url URL [--prefetch BYTES])
+                      [--device PATH] [--quiet]
                       [--supervise [--worker-pid FILE]] [--read-delay MS]
 
 Binds the cachefiles cache in DIR (on a filesystem with xattrs and
 sync_fs, such as ext4; not tmpfs) in on-demand mode and serves blob NAME
 from the file (or block device) NAME of the --blobs directory as the
-kernel asks for it. --tag names the cache (default: cachefiles' own,
+kernel asks for it. With --url, blob NAME is fetched from URL/NAME
+(http://) with Range requests: only the ranges read, in 64 KiB-aligned
+pieces, plus --prefetch bytes ahead of reads that continue the previous
+one (default 1 MiB). --tag names the cache (default: cachefiles' own,
 \"CacheFiles\"). Runs until killed; the cache is unbound when the daemon
 exits.
 
@@ -54,7 +61,8 @@ const CHUNK: usize = 1 << 20;
 struct Options {
     cache: PathBuf,
     tag: Option<String>,
-    blobs: PathBuf,
+    source: Source,
+    prefetch: u64,
     device: PathBuf,
     quiet: bool,
     supervise: bool,
@@ -66,12 +74,18 @@ fn parse_args() -> Result<Options, String> {
     let mut args = std::env::args_os().skip(1);
     let (mut cache, mut tag, mut blobs, mut device, mut quiet) = (None, None, None, PathBuf::from("/dev/cachefiles"), false);
     let (mut supervise, mut worker_pid, mut read_delay) = (false, None, std::time::Duration::ZERO);
+    let mut prefetch = 1 << 20;
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{} needs a value", a.to_string_lossy()));
         match a.to_str() {
             Some("--cache") => cache = Some(PathBuf::from(value()?)),
             Some("--tag") => tag = Some(value()?.to_string_lossy().into_owned()),
-            Some("--blobs") => blobs = Some(PathBuf::from(value()?)),
+            Some("--blobs") => blobs = Some(Source::Dir(PathBuf::from(value()?))),
+            Some("--url") => blobs = Some(Source::Http(http::HttpBlobs::new(&value()?.to_string_lossy())?)),
+            Some("--prefetch") => {
+                let v = value()?;
+                prefetch = v.to_str().and_then(|v| v.parse().ok()).ok_or("--prefetch takes a byte count")?;
+            }
             Some("--device") => device = PathBuf::from(value()?),
             Some("--quiet") => quiet = true,
             Some("--supervise") => supervise = true,
@@ -88,7 +102,8 @@ fn parse_args() -> Result<Options, String> {
     Ok(Options {
         cache: cache.ok_or("--cache is required")?,
         tag,
-        blobs: blobs.ok_or("--blobs is required")?,
+        source: blobs.ok_or("--blobs or --url is required")?,
+        prefetch,
         device,
         quiet,
         supervise,
@@ -125,17 +140,36 @@ fn command(dev: &File, cmd: &str) -> io::Result<()> {
     d.write(cmd.as_bytes()).map(|_| ())
 }
 
+/// Where blobs come from.
+enum Source {
+    Dir(PathBuf),
+    Http(http::HttpBlobs),
+}
+
+/// A blob's bytes: an open file, or a name on the HTTP server.
+enum BlobData {
+    File(File),
+    Http(String),
+}
+
+/// Alignment of the ranges fetched over HTTP.
+const HTTP_ALIGN: u64 = 64 << 10;
+
 /// A blob being served: the cache file's anonymous fd and the source.
 struct Object {
     name: String,
     fd: OwnedFd,
-    blob: File,
+    blob: BlobData,
     size: u64,
+    /// Where the last READ request ended: a request starting there is
+    /// sequential, and worth fetching ahead of.
+    next: u64,
 }
 
 struct Daemon {
     dev: File,
-    blobs: PathBuf,
+    source: Source,
+    prefetch: u64,
     objects: HashMap<u32, Object>,
     quiet: bool,
     read_delay: std::time::Duration,
@@ -192,7 +226,7 @@ impl Daemon {
         let answer = match self.open_blob(cookie) {
             Ok((blob, size)) => {
                 self.log(format_args!("open {volume} / {name}: {size} bytes"));
-                self.objects.insert(object_id, Object { name, fd, blob, size });
+                self.objects.insert(object_id, Object { name, fd, blob, size, next: u64::MAX });
                 size as i64
             }
             Err(e) => {
@@ -203,15 +237,23 @@ impl Daemon {
         command(&self.dev, &format!("copen {msg_id},{answer}"))
     }
 
-    fn open_blob(&self, name: &[u8]) -> io::Result<(File, u64)> {
+    fn open_blob(&self, name: &[u8]) -> io::Result<(BlobData, u64)> {
         // A cookie key is a name, never a path.
         if name.is_empty() || name.contains(&b'/') || name == b"." || name == b".." || name.contains(&0) {
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }
-        let mut f = File::open(self.blobs.join(std::ffi::OsStr::from_bytes(name)))?;
-        // The end, not the metadata: a blob may be a block device.
-        let size = f.seek(SeekFrom::End(0))?;
-        Ok((f, size))
+        match &self.source {
+            Source::Dir(dir) => {
+                let mut f = File::open(dir.join(std::ffi::OsStr::from_bytes(name)))?;
+                // The end, not the metadata: a blob may be a block device.
+                let size = f.seek(SeekFrom::End(0))?;
+                Ok((BlobData::File(f), size))
+            }
+            Source::Http(h) => {
+                let name = std::str::from_utf8(name).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+                Ok((BlobData::Http(name.to_string()), h.size(name)?))
+            }
+        }
     }
 
     /// READ: copy `[off, off + len)` of the blob (up to its end) into the
@@ -220,18 +262,34 @@ impl Daemon {
         let (Some(off), Some(len)) = (le64(payload, 0), le64(payload, 8)) else {
             return Err(io::Error::new(io::ErrorKind::InvalidData, "short READ request"));
         };
-        let Some(obj) = self.objects.get(&object_id) else {
+        let Some(obj) = self.objects.get_mut(&object_id) else {
             return Err(io::Error::new(io::ErrorKind::NotFound, format!("READ for unknown object {object_id}")));
         };
         std::thread::sleep(self.read_delay);
         let end = off.saturating_add(len).min(obj.size);
-        let mut result = Ok(0u64);
+        // What to fetch: the request; over HTTP, whole aligned pieces and,
+        // when the request continues the previous one, more ahead of it.
+        let (mut pos, mut stop) = (off, end);
+        if matches!(obj.blob, BlobData::Http(_)) {
+            pos = off - off % HTTP_ALIGN;
+            stop = end.div_ceil(HTTP_ALIGN).saturating_mul(HTTP_ALIGN);
+            if off == obj.next {
+                stop = stop.saturating_add(self.prefetch);
+            }
+            stop = stop.min(obj.size);
+        }
+        obj.next = end;
+        let mut result = Ok(());
         let mut buf = Aligned::new(CHUNK);
-        let mut pos = off;
-        while pos < end {
-            let n = ((end - pos) as usize).min(CHUNK);
+        while pos < stop {
+            let n = ((stop - pos) as usize).min(CHUNK);
             let chunk = buf.get(n);
-            if let Err(e) = obj.blob.read_exact_at(chunk, pos) {
+            let got = match (&obj.blob, &self.source) {
+                (BlobData::File(f), _) => f.read_exact_at(chunk, pos),
+                (BlobData::Http(name), Source::Http(h)) => h.read_at(name, chunk, pos),
+                (BlobData::Http(_), Source::Dir(_)) => Err(io::Error::from_raw_os_error(libc::EINVAL)),
+            };
+            if let Err(e) = got {
                 result = Err(e);
                 break;
             }
@@ -246,6 +304,7 @@ impl Daemon {
                 result = Err(if w < 0 { io::Error::last_os_error() } else { io::Error::new(io::ErrorKind::WriteZero, "short write") });
                 break;
             }
+            self.served += n as u64;
             pos += n as u64;
         }
         let name = obj.name.clone();
@@ -254,10 +313,7 @@ impl Daemon {
         // SAFETY: a valid fd; the argument is the request's id.
         let r = unsafe { libc::ioctl(obj.fd.as_raw_fd(), IOC_READ_COMPLETE, msg_id as libc::c_ulong) };
         match result {
-            Ok(_) => {
-                self.served += end.saturating_sub(off);
-                self.log(format_args!("read {name} {off}+{len}"));
-            }
+            Ok(()) => self.log(format_args!("read {name} {off}+{len}")),
             Err(e) => eprintln!("erofs-ondemand: read {name} {off}+{len}: {e}"),
         }
         if r != 0 {
@@ -350,7 +406,15 @@ fn main() -> ExitCode {
         }
     }
     eprintln!("erofs-ondemand: cache {} bound{}", opts.cache.display(), opts.tag.as_ref().map(|t| format!(" as {t}")).unwrap_or_default());
-    let mut d = Daemon { dev, blobs: opts.blobs, objects: HashMap::new(), quiet: opts.quiet, read_delay: opts.read_delay, served: 0 };
+    let mut d = Daemon {
+        dev,
+        source: opts.source,
+        prefetch: opts.prefetch,
+        objects: HashMap::new(),
+        quiet: opts.quiet,
+        read_delay: opts.read_delay,
+        served: 0,
+    };
     if opts.supervise {
         return supervise(&mut d, opts.worker_pid.as_deref());
     }
