@@ -57,16 +57,16 @@ cache_fs() {
 	mount -t ext4 -o loop /tmp/cache.ext4 /cache
 }
 
-# Starts erofs-ondemand on a fresh cache directory /cache/NAME serving
-# the blobs in BLOBDIR, and waits until its cache is bound; $daemon is its
-# pid, its log /tmp/daemon-NAME.log.
-start_daemon() { # NAME BLOBDIR [more daemon options]
-	name=$1 blobdir=$2
-	shift 2
+# Starts erofs-ondemand on a fresh cache directory /cache/NAME with the
+# options given (where the blobs come from, ...), and waits until its
+# cache is bound; $daemon is its pid, its log /tmp/daemon-NAME.log.
+start_daemon() { # NAME OPTION...
+	name=$1
+	shift
 	cache_fs
 	rm -rf "/cache/$name"
 	mkdir -p "/cache/$name"
-	erofs-ondemand --cache "/cache/$name" --blobs "$blobdir" "$@" 2>"/tmp/daemon-$name.log" &
+	erofs-ondemand --cache "/cache/$name" "$@" 2>"/tmp/daemon-$name.log" &
 	daemon=$!
 	for _ in $(seq 100); do
 		grep -q ' bound' "/tmp/daemon-$name.log" && return 0

@@ -28,14 +28,14 @@ if blob=$(disk_of "$img-blob" 2>/dev/null); then
 	bdopts=",device=$blob" fsopts=",device=$img-blob"
 fi
 
-start_daemon c $blobs
+start_daemon c --blobs $blobs
 mount -t erofs -o "fsid=$img$fsopts" none /mnt/c
 erofs-manifest --ino --readdir-order /mnt/c >/tmp/c.full
 erofs-manifest --no-dir-size $(src_opts "$img") /mnt/c >/tmp/c.src
 umount /mnt/c
 stop_daemon
 
-start_daemon rs $blobs
+start_daemon rs --blobs $blobs
 mount -t erofs_rs -o "fsid=$img$fsopts" none /mnt/rs
 grep " /mnt/rs erofs_rs " /proc/mounts | grep -q ",fsid=$img"
 erofs-manifest --ino --readdir-order /mnt/rs >/tmp/rs.full

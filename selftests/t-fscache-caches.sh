@@ -12,9 +12,9 @@ modprobe erofs_rs
 mkdir -p /tmp/blobs1 /tmp/blobs2 /mnt/one /mnt/two
 ln -sf "$(disk_of u-4k)" /tmp/blobs1/u-4k
 ln -sf "$(disk_of z-lz4)" /tmp/blobs2/z-lz4
-start_daemon one /tmp/blobs1 --tag one
+start_daemon one --blobs /tmp/blobs1 --tag one
 first=$daemon
-start_daemon two /tmp/blobs2 --tag two
+start_daemon two --blobs /tmp/blobs2 --tag two
 second=$daemon
 mount -t erofs_rs -o fsid=u-4k,cache_tag=one none /mnt/one
 mount -t erofs_rs -o fsid=z-lz4,cache_tag=two none /mnt/two

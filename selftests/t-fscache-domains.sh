@@ -17,7 +17,7 @@ ln -s "$(disk_of $img)" $blobs/a
 ln -s "$(disk_of $img)" $blobs/b
 ln -s "$(disk_of $img-blob)" $blobs/data
 mkdir -p /mnt/a /mnt/b /mnt/x
-start_daemon domains $blobs
+start_daemon domains --blobs $blobs
 mount -t erofs_rs -o fsid=a,domain_id=d1,device=data none /mnt/a
 mount -t erofs_rs -o fsid=b,domain_id=d1,device=data none /mnt/b
 grep " /mnt/b erofs_rs " /proc/mounts | grep -q ",fsid=b,domain_id=d1"

@@ -20,7 +20,7 @@ big=$(cd /mnt/bd && find . -type f -size +1000k | head -n 1)
 want=$(md5sum "/mnt/bd/$big" | cut -d' ' -f1)
 umount /mnt/bd
 
-start_daemon failover /tmp/blobs --supervise --worker-pid /tmp/worker.pid --read-delay 150
+start_daemon failover --blobs /tmp/blobs --supervise --worker-pid /tmp/worker.pid --read-delay 150
 mount -t erofs_rs -o fsid=$img none /mnt/fs
 md5sum "/mnt/fs/$big" >/tmp/md5.out 2>&1 &
 reader=$!
@@ -35,7 +35,7 @@ umount /mnt/fs
 stop_daemon
 
 # No supervisor: the daemon dies in the middle of a read.
-start_daemon alone /tmp/blobs --read-delay 300
+start_daemon alone --blobs /tmp/blobs --read-delay 300
 mount -t erofs_rs -o fsid=$img none /mnt/fs
 md5sum "/mnt/fs/$big" >/tmp/md5.out 2>&1 &
 reader=$!

@@ -140,6 +140,44 @@ fn command(dev: &File, cmd: &str) -> io::Result<()> {
     d.write(cmd.as_bytes()).map(|_| ())
 }
 
+/// Blob sizes by "volume/name", in a file of "size key" lines.
+struct Sizes {
+    path: PathBuf,
+    known: HashMap<String, u64>,
+}
+
+impl Sizes {
+    fn load(path: PathBuf) -> Self {
+        let mut known = HashMap::new();
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            for line in text.lines() {
+                if let Some((size, key)) = line.split_once(' ') {
+                    if let Ok(size) = size.parse() {
+                        known.insert(key.to_string(), size);
+                    }
+                }
+            }
+        }
+        Sizes { path, known }
+    }
+
+    fn get(&self, key: &str) -> Option<u64> {
+        self.known.get(key).copied()
+    }
+
+    fn record(&mut self, key: &str, size: u64) {
+        if key.contains('\n') {
+            return;
+        }
+        self.known.insert(key.to_string(), size);
+        let line = format!("{size} {key}\n");
+        let written = File::options().create(true).append(true).open(&self.path).and_then(|mut f| f.write_all(line.as_bytes()));
+        if let Err(e) = written {
+            eprintln!("erofs-ondemand: {}: {e}", self.path.display());
+        }
+    }
+}
+
 /// Where blobs come from.
 enum Source {
     Dir(PathBuf),
@@ -171,6 +209,10 @@ struct Daemon {
     source: Source,
     prefetch: u64,
     objects: HashMap<u32, Object>,
+    /// The sizes of the blobs opened so far (a blob never changes), kept
+    /// in the cache directory: a daemon restarted on the cache answers
+    /// OPEN without the network, and cached ranges never reach it.
+    sizes: Sizes,
     quiet: bool,
     read_delay: std::time::Duration,
     /// Bytes written into the cache, for the log.
@@ -223,7 +265,7 @@ impl Daemon {
         let volume = String::from_utf8_lossy(volume.strip_suffix(&[0]).unwrap_or(volume)).into_owned();
         let cookie = keys.get(vsize as usize..(vsize + csize) as usize).unwrap_or(&[]);
         let name = String::from_utf8_lossy(cookie).into_owned();
-        let answer = match self.open_blob(cookie) {
+        let answer = match self.open_blob(&volume, cookie) {
             Ok((blob, size)) => {
                 self.log(format_args!("open {volume} / {name}: {size} bytes"));
                 self.objects.insert(object_id, Object { name, fd, blob, size, next: u64::MAX });
@@ -237,7 +279,7 @@ impl Daemon {
         command(&self.dev, &format!("copen {msg_id},{answer}"))
     }
 
-    fn open_blob(&self, name: &[u8]) -> io::Result<(BlobData, u64)> {
+    fn open_blob(&mut self, volume: &str, name: &[u8]) -> io::Result<(BlobData, u64)> {
         // A cookie key is a name, never a path.
         if name.is_empty() || name.contains(&b'/') || name == b"." || name == b".." || name.contains(&0) {
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
@@ -251,7 +293,16 @@ impl Daemon {
             }
             Source::Http(h) => {
                 let name = std::str::from_utf8(name).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-                Ok((BlobData::Http(name.to_string()), h.size(name)?))
+                let key = format!("{volume}/{name}");
+                let size = match self.sizes.get(&key) {
+                    Some(size) => size,
+                    None => {
+                        let size = h.size(name)?;
+                        self.sizes.record(&key, size);
+                        size
+                    }
+                };
+                Ok((BlobData::Http(name.to_string()), size))
             }
         }
     }
@@ -406,8 +457,11 @@ fn main() -> ExitCode {
         }
     }
     eprintln!("erofs-ondemand: cache {} bound{}", opts.cache.display(), opts.tag.as_ref().map(|t| format!(" as {t}")).unwrap_or_default());
+    // Beside cachefiles' own cache/ and graveyard/ directories.
+    let sizes = Sizes::load(opts.cache.join(".erofs-ondemand-sizes"));
     let mut d = Daemon {
         dev,
+        sizes,
         source: opts.source,
         prefetch: opts.prefetch,
         objects: HashMap::new(),
