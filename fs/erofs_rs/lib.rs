@@ -57,7 +57,7 @@ struct ErofsModule {
 impl kernel::Module for ErofsModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         #[cfg(erofs_rs_fscache)]
-        let blobs = vfs::fscache::PseudoMount::new(module)?;
+        let blobs = vfs::fscache::PseudoMount::new()?;
         let fs = vfs::Registration::new::<super_::Erofs>(module)?;
         pr_info!("filesystem type registered\n");
         Ok(Self {

@@ -53,8 +53,8 @@ unsafe extern "C" fn pseudo_init_fs_context(fc: *mut bindings::fs_context) -> c_
 }
 
 impl PseudoMount {
-    /// Mounts the pseudo filesystem for `module`.
-    pub(crate) fn new(module: &'static ThisModule) -> Result<Self> {
+    /// Mounts the pseudo filesystem.
+    pub(crate) fn new() -> Result<Self> {
         if !PSEUDO_MNT.load(Ordering::Acquire).is_null() {
             return Err(EBUSY);
         }
@@ -65,7 +65,11 @@ impl PseudoMount {
         unsafe {
             fs_type.write(bindings::file_system_type::default());
             (*fs_type).name = c_str!("pseudo_erofs_rs").as_char_ptr().cast();
-            (*fs_type).owner = module.as_ptr().cast();
+            // No owner: a superblock holds a reference to its type's
+            // module, and this one lives as long as the module, so with
+            // one the module could never be unloaded. The mount goes in
+            // our exit, before the module's memory does.
+            (*fs_type).owner = core::ptr::null_mut();
             (*fs_type).init_fs_context = Some(pseudo_init_fs_context);
             (*fs_type).kill_sb = Some(bindings::kill_anon_super);
         }
@@ -312,7 +316,10 @@ unsafe fn read_from_cache(io: *mut BlobRead, state: &BlobState) -> Result {
     let mut pos = unsafe { (*io).start };
     // SAFETY: live (caller); the cookie is in use (BlobState invariant).
     let ret = unsafe { bindings::erofs_rs_fscache_begin_read(&mut (*io).cres, state.cookie) };
-    kernel::error::to_result(ret)?;
+    if ret != 0 {
+        pr_err!("blob {}: no cache to read it from ({})\n", state.name(), ret);
+        return Err(EIO);
+    }
     loop {
         // SAFETY: as above.
         let left = unsafe { bindings::erofs_rs_iov_iter_count(&mut (*io).iter) };
