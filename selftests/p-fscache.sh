@@ -2,9 +2,10 @@
 # fscache on-demand mode: the image's blobs served by erofs-ondemand from
 # the disks, through a fresh cachefiles cache for each driver. erofs_rs
 # mounted with fsid= reads what the C erofs reads in the same mode, and
-# what both drivers read from the block device; fsid shows in
-# /proc/mounts. On a kernel without on-demand cachefiles, erofs_rs
-# refuses fsid= and says why.
+# what erofs_rs reads from the block device and, without any daemon, from
+# the blobs as files (file-backed, device=); fsid shows in /proc/mounts.
+# On a kernel without on-demand cachefiles, erofs_rs refuses fsid= and
+# says why.
 . /selftests/lib.sh
 img=$1
 dev=$(disk_of "$img")
@@ -47,6 +48,21 @@ grep -q "^erofs-ondemand: read $img " /tmp/daemon-rs.log
 mount -t erofs_rs -o "ro$bdopts" "$dev" /mnt/bd
 erofs-manifest --ino --readdir-order /mnt/bd >/tmp/bd.full
 umount /mnt/bd
+
+# Daemonless: the same blobs as files, the primary one mounted
+# file-backed and the others named with device=.
+mkdir -p /tmp/files
+cat "$dev" >/tmp/files/$img
+fileopts=""
+if [ -n "$bdopts" ]; then
+	cat "$blob" >/tmp/files/$img-blob
+	fileopts=",device=/tmp/files/$img-blob"
+fi
+mount -t erofs_rs -o "ro$fileopts" /tmp/files/$img /mnt/bd
+erofs-manifest --ino --readdir-order /mnt/bd >/tmp/files.full
+umount /mnt/bd
+rm -rf /tmp/files
+diff -u /tmp/rs.full /tmp/files.full
 
 diff -u /tmp/c.full /tmp/rs.full
 diff -u /tmp/c.full /tmp/bd.full
