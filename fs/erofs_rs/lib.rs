@@ -48,8 +48,9 @@ vfs::compat::module_with_author! {
 
 struct ErofsModule {
     _fs: vfs::Registration,
-    /// Holds the inodes of fscache blobs (declared after the
-    /// registration: unmounted once the type is gone).
+    /// Holds the inodes of fscache blobs, with EROFS's magic as in C
+    /// (declared after the registration: unmounted once the type is
+    /// gone).
     #[cfg(erofs_rs_fscache)]
     _blobs: vfs::fscache::PseudoMount,
 }
@@ -57,7 +58,7 @@ struct ErofsModule {
 impl kernel::Module for ErofsModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         #[cfg(erofs_rs_fscache)]
-        let blobs = vfs::fscache::PseudoMount::new()?;
+        let blobs = vfs::fscache::PseudoMount::new(format::erofs_fs::SUPER_MAGIC_V1 as u64)?;
         let fs = vfs::Registration::new::<super_::Erofs>(module)?;
         pr_info!("filesystem type registered\n");
         Ok(Self {

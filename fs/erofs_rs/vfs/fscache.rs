@@ -14,7 +14,7 @@
 use super::bindings;
 use super::fs_type::FsTypeSlot;
 use core::ffi::{c_int, c_void};
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use kernel::c_str;
 use kernel::prelude::*;
 
@@ -24,9 +24,8 @@ static PSEUDO_FS_TYPE: FsTypeSlot = FsTypeSlot::new();
 /// Its one mount, while a [`PseudoMount`] exists.
 static PSEUDO_MNT: AtomicPtr<bindings::vfsmount> = AtomicPtr::new(core::ptr::null_mut());
 
-/// The magic of the pseudo filesystem's superblock (EROFS_SUPER_MAGIC_V1,
-/// as in C).
-const PSEUDO_MAGIC: u64 = 0xE0F5_E1E2;
+/// The magic of the pseudo filesystem's superblock, set before the mount.
+static PSEUDO_MAGIC: AtomicU64 = AtomicU64::new(0);
 
 /// The internal mount whose superblock owns the blobs' inodes, for the
 /// life of the module.
@@ -46,18 +45,19 @@ pub(crate) struct PseudoMount {
 /// Called by the VFS with a new context of the pseudo type.
 unsafe extern "C" fn pseudo_init_fs_context(fc: *mut bindings::fs_context) -> c_int {
     // SAFETY: a live context of our pseudo type (caller).
-    if unsafe { bindings::init_pseudo(fc, PSEUDO_MAGIC as _) }.is_null() {
+    if unsafe { bindings::init_pseudo(fc, PSEUDO_MAGIC.load(Ordering::Relaxed) as _) }.is_null() {
         return ENOMEM.to_errno();
     }
     0
 }
 
 impl PseudoMount {
-    /// Mounts the pseudo filesystem.
-    pub(crate) fn new() -> Result<Self> {
+    /// Mounts the pseudo filesystem, whose superblock gets `magic`.
+    pub(crate) fn new(magic: u64) -> Result<Self> {
         if !PSEUDO_MNT.load(Ordering::Acquire).is_null() {
             return Err(EBUSY);
         }
+        PSEUDO_MAGIC.store(magic, Ordering::Relaxed);
         let fs_type = PSEUDO_FS_TYPE.as_ptr();
         // SAFETY: the slot is unused (no mount: checked above, and module
         // init runs once), so nobody reads it while we fill it; the name
