@@ -19,6 +19,9 @@ mod decompressor;
 mod dir;
 #[deny(unsafe_code)]
 mod fileio;
+#[cfg(erofs_rs_fscache)]
+#[deny(unsafe_code)]
+mod fscache;
 // The format core is shared with the host tools, which use all of it; the
 // module uses what its read paths need.
 #[allow(dead_code, unreachable_pub)]
