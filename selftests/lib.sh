@@ -47,6 +47,15 @@ have_fscache() {
 	modprobe cachefiles 2>/dev/null && [ -e /dev/cachefiles ]
 }
 
+# Ends a test that needs fscache on-demand mode as skipped (status 77)
+# on a kernel without it.
+need_fscache() {
+	if ! have_fscache; then
+		echo "no fscache on-demand mode in this kernel"
+		exit 77
+	fi
+}
+
 # A filesystem cachefiles can keep a cache on (tmpfs cannot): a fresh
 # ext4 in a loop file, at /cache.
 cache_fs() {

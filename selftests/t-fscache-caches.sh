@@ -4,10 +4,7 @@
 # trees, each daemon serves only its own image, and cache_tag shows in
 # /proc/mounts.
 . /selftests/lib.sh
-if ! have_fscache; then
-	echo "no fscache on-demand mode in this kernel"
-	exit 77
-fi
+need_fscache
 modprobe erofs_rs
 mkdir -p /tmp/blobs1 /tmp/blobs2 /mnt/one /mnt/two
 ln -sf "$(disk_of u-4k)" /tmp/blobs1/u-4k

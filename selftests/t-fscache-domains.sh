@@ -5,10 +5,7 @@
 # blob already in the domain is refused as the C erofs refuses it. The
 # domain outlives each mount but the last, then goes (rmmod succeeds).
 . /selftests/lib.sh
-if ! have_fscache; then
-	echo "no fscache on-demand mode in this kernel"
-	exit 77
-fi
+need_fscache
 modprobe erofs_rs
 img=u-blob-dev
 blobs=/tmp/blobs

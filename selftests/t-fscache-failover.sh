@@ -5,10 +5,7 @@
 # worker restored the requests the dead one left. Without a supervisor,
 # a daemon's death fails the readers instead of hanging them.
 . /selftests/lib.sh
-if ! have_fscache; then
-	echo "no fscache on-demand mode in this kernel"
-	exit 77
-fi
+need_fscache
 modprobe erofs_rs
 img=u-4k
 dev=$(disk_of $img)

@@ -6,10 +6,7 @@
 # fails every other request is retried through; one that is gone gives
 # the reader EIO, not a hang.
 . /selftests/lib.sh
-if ! have_fscache; then
-	echo "no fscache on-demand mode in this kernel"
-	exit 77
-fi
+need_fscache
 modprobe erofs_rs
 img=u-4k
 ip link set lo up

@@ -10,7 +10,7 @@
 use crate::data::MetaSource;
 use crate::format::data::DeviceMode;
 use crate::format::{self, super_block::SuperBlock as DiskSuper};
-use crate::super_::{finish_fill, fs_error, Erofs, ErofsSb, MountOptions};
+use crate::super_::{check_device_count, finish_fill, fs_error, Erofs, ErofsSb, MountOptions};
 use crate::vfs::fscache::{BlobSource, Domain, Volume};
 use crate::vfs::super_block::New;
 use crate::vfs::{self, FsContext, SuperBlock};
@@ -63,12 +63,7 @@ pub(crate) fn fill_super(sb: &SuperBlock<Erofs, New>, fc: &FsContext, mut opts: 
         fc.error(c_str!("unsupported blksize for fscache mode"));
         return Err(EINVAL);
     }
-    let given = opts.devices.len();
-    let ondisk = disk.extra_device_count() as usize;
-    if given != 0 && given != ondisk {
-        pr_err!("{}: extra devices don't match (ondisk {}, given {})\n", sb.id(), ondisk, given);
-        return Err(EINVAL);
-    }
+    check_device_count(sb, &disk, opts.devices.len())?;
     // Each extra blob: named by `device=`, or else by its slot's tag.
     let mut total_blocks = disk.blocks as u64;
     for i in 0..disk.extra_device_count() {

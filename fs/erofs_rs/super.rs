@@ -112,6 +112,16 @@ pub(crate) fn fs_error(id: &CStr, what: core::fmt::Arguments<'_>, e: format::Err
     }
 }
 
+/// `device=` names either every extra device of the device table or none.
+pub(crate) fn check_device_count(sb: &SuperBlock<Erofs, New>, disk: &DiskSuper, given: usize) -> Result {
+    let ondisk = disk.extra_device_count() as usize;
+    if given != 0 && given != ondisk {
+        pr_err!("{}: extra devices don't match (ondisk {}, given {})\n", sb.id(), ondisk, given);
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
 /// The end of every `fill_super`: the mount's state, with what it reads
 /// at mount time.
 pub(crate) fn finish_fill(
@@ -247,11 +257,7 @@ impl FileSystem for Erofs {
             fc.error(c_str!("failed to set erofs blksize"));
             return Err(EINVAL);
         }
-        let ondisk = disk.extra_device_count() as usize;
-        if given != 0 && given != ondisk {
-            pr_err!("{}: extra devices don't match (ondisk {}, given {})\n", sb.id(), ondisk, given);
-            return Err(EINVAL);
-        }
+        check_device_count(sb, &disk, given)?;
         let mut total_blocks = disk.blocks as u64;
         for i in 0..disk.extra_device_count() {
             let slot = disk.device_slot(&src, i).map_err(|e| fs_error(sb.id(), format_args!("device table"), e))?;
