@@ -59,6 +59,14 @@ impl MetaSource {
         Ok(Self { devices, _blobs: Some(blobs) })
     }
 
+    /// Readahead of device `dev` stops at `bytes`.
+    #[cfg(erofs_rs_fscache)]
+    pub(crate) fn set_readahead_end(&mut self, dev: u16, bytes: u64) {
+        if let Some(d) = self.devices.get_mut(dev as usize) {
+            d.set_readahead_end(bytes);
+        }
+    }
+
     /// Adds the blob `name` as the next device.
     #[cfg(erofs_rs_fscache)]
     pub(crate) fn add_blob(&mut self, name: &[u8]) -> Result {

@@ -64,6 +64,10 @@ pub(crate) fn fill_super(sb: &SuperBlock<Erofs, New>, fc: &FsContext, mut opts: 
         return Err(EINVAL);
     }
     check_device_count(sb, &disk, opts.devices.len())?;
+    // A blob's size is the cache's; its image says how much of it is the
+    // image's, and readahead (prefetch) goes no further.
+    let bsz = disk.block_size() as u64;
+    src.set_readahead_end(0, (disk.blocks as u64).saturating_mul(bsz));
     // Each extra blob: named by `device=`, or else by its slot's tag.
     let mut total_blocks = disk.blocks as u64;
     for i in 0..disk.extra_device_count() {
@@ -78,6 +82,7 @@ pub(crate) fn fill_super(sb: &SuperBlock<Erofs, New>, fc: &FsContext, mut opts: 
             return Err(EINVAL);
         }
         src.add_blob(name).inspect_err(|_| pr_err!("{}: failed to get cookie for {}\n", sb.id(), BlobName(name)))?;
+        src.set_readahead_end(i + 1, (slot.blocks as u64).saturating_mul(bsz));
         total_blocks += slot.blocks as u64;
     }
     sb.set_uuid(&disk.uuid);

@@ -27,6 +27,10 @@ const PAGE: u64 = bindings::PAGE_SIZE as u64;
 pub(crate) struct Device {
     mapping: *mut bindings::address_space,
     bdev: *mut bindings::block_device,
+    /// Where readahead stops, when before the end of the page cache's
+    /// host (a blob's inode claims the largest file size; reading ahead
+    /// past the blob's end would only make the cache fail requests).
+    readahead_end: u64,
     _holder: Holder,
 }
 
@@ -71,6 +75,7 @@ impl Device {
                 Self {
                     mapping: bindings::erofs_rs_bdev_mapping(sb.as_ptr()),
                     bdev: bindings::erofs_rs_sb_bdev(sb.as_ptr()),
+                    readahead_end: u64::MAX,
                     _holder: Holder::Superblock,
                 }
             },
@@ -88,7 +93,7 @@ impl Device {
             core::ptr::null_mut()
         };
         // INVARIANT: the mapping and bdev belong to `file`, kept open here.
-        Self { mapping: file.mapping(), bdev, _holder: Holder::File(file) }
+        Self { mapping: file.mapping(), bdev, readahead_end: u64::MAX, _holder: Holder::File(file) }
     }
 
     /// A blob of an fscache-backed mount: its page cache is filled from
@@ -98,7 +103,7 @@ impl Device {
     pub(crate) fn blob(blob: super::fscache::Blob) -> Self {
         // INVARIANT: the blob's inode, and so its page cache, is held by
         // the blob kept here.
-        Self { mapping: blob.mapping(), bdev: core::ptr::null_mut(), _holder: Holder::Blob(blob) }
+        Self { mapping: blob.mapping(), bdev: core::ptr::null_mut(), readahead_end: u64::MAX, _holder: Holder::Blob(blob) }
     }
 
     /// A blob of a shared domain (see `blob`).
@@ -106,13 +111,19 @@ impl Device {
     pub(crate) fn shared_blob(blob: super::fscache::SharedBlob) -> Self {
         // INVARIANT: the registry keeps the blob's inode while `blob` counts
         // as one of its users.
-        Self { mapping: blob.mapping(), bdev: core::ptr::null_mut(), _holder: Holder::SharedBlob(blob) }
+        Self { mapping: blob.mapping(), bdev: core::ptr::null_mut(), readahead_end: u64::MAX, _holder: Holder::SharedBlob(blob) }
     }
 
     /// Size in bytes.
     pub(crate) fn size(&self) -> u64 {
         // SAFETY: `mapping` is live (type invariant).
         unsafe { bindings::erofs_rs_mapping_size(self.mapping) as u64 }
+    }
+
+    /// Readahead stops at `bytes` from now on (what the image says the
+    /// device holds, for a blob whose own size only the cache knows).
+    pub(crate) fn set_readahead_end(&mut self, bytes: u64) {
+        self.readahead_end = bytes;
     }
 
     /// The block device, when it is one.
@@ -124,7 +135,7 @@ impl Device {
     /// Starts reading pages `[first, first + nr)` into the page cache
     /// without waiting.
     pub(crate) fn readahead(&self, first: u64, nr: u64) {
-        let pages = self.size().div_ceil(PAGE);
+        let pages = self.size().min(self.readahead_end).div_ceil(PAGE);
         let end = first.saturating_add(nr).min(pages);
         if end <= first {
             return;

@@ -344,9 +344,10 @@ impl Daemon {
                 result = Err(e);
                 break;
             }
-            // The cache file is written with direct I/O: a short last
-            // block is padded (the cache's size says where the blob ends).
-            let padded = n.next_multiple_of(512);
+            // The cache file is written with direct I/O, and read in
+            // pages: a short last page is padded with zeros (the cache's
+            // size says where the blob ends).
+            let padded = n.next_multiple_of(ALIGN);
             let chunk = buf.get(padded);
             chunk[n..].fill(0);
             // SAFETY: a valid fd and buffer for the call.
