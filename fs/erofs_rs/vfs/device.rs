@@ -122,6 +122,7 @@ impl Device {
 
     /// Readahead stops at `bytes` from now on (what the image says the
     /// device holds, for a blob whose own size only the cache knows).
+    #[cfg(erofs_rs_fscache)]
     pub(crate) fn set_readahead_end(&mut self, bytes: u64) {
         self.readahead_end = bytes;
     }
