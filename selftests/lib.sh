@@ -59,11 +59,13 @@ need_fscache() {
 # A filesystem cachefiles can keep a cache on (tmpfs cannot): a fresh
 # ext4 in a loop file, at /cache.
 cache_fs() {
-	mountpoint -q /cache && return 0
+	grep -q ' /cache ' /proc/mounts && return 0
 	mkdir -p /cache
 	dd if=/dev/zero of=/tmp/cache.ext4 bs=1M count=64 2>/dev/null
-	mke2fs -q /tmp/cache.ext4
-	mount -t ext4 -o loop /tmp/cache.ext4 /cache
+	loop=$(losetup -f)
+	losetup "$loop" /tmp/cache.ext4
+	mke2fs -q "$loop" >/dev/null
+	mount -t ext4 "$loop" /cache
 }
 
 # Starts erofs-ondemand on a fresh cache directory /cache/NAME with the

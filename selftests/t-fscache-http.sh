@@ -24,7 +24,7 @@ stat_of() { sed -n "s/^$1 //p" /tmp/http.stats; }
 
 # The files to read, and their bytes, from the block-device mount.
 mount -t erofs_rs "$(disk_of $img)" /mnt/bd
-(cd /mnt/bd && find . -type f -size -8k | sort | head -n 100) >/tmp/files
+(cd /mnt/bd && find ./wide -type f -size -8k | sort | head -n 100) >/tmp/files
 [ "$(wc -l </tmp/files)" = 100 ]
 (cd /mnt/bd && xargs md5sum </tmp/files) >/tmp/want.md5
 read_bytes=$(cd /mnt/bd && xargs cat </tmp/files | wc -c)
@@ -66,8 +66,7 @@ start_daemon gone --url http://127.0.0.1:8080/
 mount -t erofs_rs -o fsid=$img none /mnt/fs
 kill $httpd
 wait $httpd 2>/dev/null || true
-big=$(cd /mnt/fs && find . -type f -size +1000k | head -n 1)
-! cat "/mnt/fs/$big" >/dev/null 2>/tmp/cat.err
+! cat /mnt/fs/sizes/random-3M >/dev/null 2>/tmp/cat.err
 grep -q "Input/output error" /tmp/cat.err
 umount /mnt/fs
 stop_daemon

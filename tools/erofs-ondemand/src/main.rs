@@ -441,6 +441,13 @@ fn main() -> ExitCode {
     }
     let dev = match File::options().read(true).write(true).open(&opts.device) {
         Ok(f) => f,
+        Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+            eprintln!(
+                "erofs-ondemand: {}: another process has /dev/cachefiles open (cachefiles serves one daemon, and one cache, at a time)",
+                opts.device.display()
+            );
+            return ExitCode::from(1);
+        }
         Err(e) => {
             eprintln!("erofs-ondemand: {}: {e} (is the cachefiles module loaded?)", opts.device.display());
             return ExitCode::from(1);
