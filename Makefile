@@ -21,7 +21,7 @@ KDIR ?= $(shell KERNEL=$(KERNEL) tools/setup kdir 2>/dev/null)
 -include $(KDIR)/erofs-rs-toolchain.mk
 LLVM ?= 1
 
-.PHONY: all modules clean demo check check-all check-debug fuzz-kernel stress bench host-test setup
+.PHONY: all modules clean demo check check-all check-debug fuzz-kernel stress bench bench-fscache host-test setup
 all: modules
 
 modules:
@@ -62,3 +62,7 @@ stress:
 REPS ?= 5
 bench:
 	tools/bench $(REPS)
+
+# fscache on-demand throughput, erofs_rs against the C erofs (6.12).
+bench-fscache:
+	tools/bench-fscache $(REPS)

@@ -9,6 +9,11 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
+#ifdef EROFS_RS_FSCACHE
+#include <linux/fscache.h>
+#include <linux/netfs.h>
+#include <linux/pseudo_fs.h>
+#endif
 #include <linux/fiemap.h>
 #include <linux/filelock.h>
 #include <linux/highmem.h>
@@ -86,3 +91,26 @@ unsigned int erofs_rs_bdev_logical_block_size(struct block_device *bdev);
 bool erofs_rs_iocb_is_direct(struct kiocb *iocb);
 struct block_device *erofs_rs_sb_bdev(struct super_block *sb);
 void erofs_rs_mapping_readahead(struct address_space *mapping, pgoff_t index, unsigned long nr);
+void erofs_rs_readahead_range(struct readahead_control *rac, loff_t *pos, size_t *len);
+
+#ifdef EROFS_RS_FSCACHE
+struct fscache_volume *erofs_rs_fscache_acquire_volume(const char *key, const char *cache_name);
+void erofs_rs_fscache_relinquish_volume(struct fscache_volume *volume);
+struct fscache_cookie *erofs_rs_fscache_acquire_cookie(struct fscache_volume *volume,
+						       const void *key, size_t len);
+void erofs_rs_fscache_drop_cookie(struct fscache_cookie *cookie);
+int erofs_rs_fscache_begin_read(struct netfs_cache_resources *cres, struct fscache_cookie *cookie);
+bool erofs_rs_fscache_prepare_read(struct netfs_cache_resources *cres, loff_t start, size_t *len);
+int erofs_rs_fscache_read(struct netfs_cache_resources *cres, loff_t start, struct iov_iter *iter,
+			  netfs_io_terminated_t done, void *priv);
+void erofs_rs_fscache_end_operation(struct netfs_cache_resources *cres);
+void erofs_rs_iov_iter_mapping(struct iov_iter *iter, struct address_space *mapping,
+			       loff_t start, size_t len);
+void erofs_rs_mapping_end_read(struct address_space *mapping, loff_t start, size_t len, bool ok);
+void erofs_rs_iov_iter_truncate(struct iov_iter *iter, size_t count);
+void erofs_rs_iov_iter_reexpand(struct iov_iter *iter, size_t count);
+struct inode *erofs_rs_blob_inode(struct super_block *sb, const struct address_space_operations *aops,
+				  unsigned int blkbits, void *private);
+void erofs_rs_domains_lock(void);
+void erofs_rs_domains_unlock(void);
+#endif

@@ -41,6 +41,59 @@ prepare_pair() {
 	disk_of "$1"
 }
 
+# fscache on-demand mode exists in this kernel: cachefiles is there (the
+# 6.12 test kernel; the 7.3 one has none, as 7.2 removed on-demand reads).
+have_fscache() {
+	modprobe cachefiles 2>/dev/null && [ -e /dev/cachefiles ]
+}
+
+# Ends a test that needs fscache on-demand mode as skipped (status 77)
+# on a kernel without it.
+need_fscache() {
+	if ! have_fscache; then
+		echo "no fscache on-demand mode in this kernel"
+		exit 77
+	fi
+}
+
+# A filesystem cachefiles can keep a cache on (tmpfs cannot): a fresh
+# ext4 in a loop file, at /cache.
+cache_fs() {
+	grep -q ' /cache ' /proc/mounts && return 0
+	mkdir -p /cache
+	dd if=/dev/zero of=/tmp/cache.ext4 bs=1M count=64 2>/dev/null
+	loop=$(losetup -f)
+	losetup "$loop" /tmp/cache.ext4
+	mke2fs -q "$loop" >/dev/null
+	mount -t ext4 "$loop" /cache
+}
+
+# Starts erofs-ondemand on a fresh cache directory /cache/NAME with the
+# options given (where the blobs come from, ...), and waits until its
+# cache is bound; $daemon is its pid, its log /tmp/daemon-NAME.log.
+start_daemon() { # NAME OPTION...
+	name=$1
+	shift
+	cache_fs
+	rm -rf "/cache/$name"
+	mkdir -p "/cache/$name"
+	erofs-ondemand --cache "/cache/$name" "$@" 2>"/tmp/daemon-$name.log" &
+	daemon=$!
+	for _ in $(seq 100); do
+		grep -q ' bound' "/tmp/daemon-$name.log" && return 0
+		kill -0 $daemon 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "erofs-ondemand did not bind its cache:"
+	cat "/tmp/daemon-$name.log"
+	return 1
+}
+
+stop_daemon() {
+	kill "$daemon" 2>/dev/null || true
+	wait "$daemon" 2>/dev/null || true
+}
+
 if [ "${0##*/}" = lib.sh ] && [ $# -gt 0 ]; then
 	"$@"
 fi

@@ -16,6 +16,8 @@ use crate::vfs::{self, address_space, fiemap, iomap, Bdev, Device, FiemapInfo, F
 use crate::vfs::{Readahead, SuperBlock};
 use crate::zdata::ZReader;
 use kernel::prelude::*;
+#[cfg(erofs_rs_fscache)]
+use vfs::fscache::BlobSource;
 
 /// The devices of a mount, as the format core reads them
 /// (erofs_read_metabuf): device 0 is the primary device (the block
@@ -23,6 +25,10 @@ use kernel::prelude::*;
 /// devices in device-table order.
 pub(crate) struct MetaSource {
     devices: KVec<Device>,
+    /// Where an fscache-backed mount's blobs come from, released after
+    /// them (fields drop in order).
+    #[cfg(erofs_rs_fscache)]
+    _blobs: Option<BlobSource>,
 }
 
 /// The page size, in bytes.
@@ -36,7 +42,37 @@ impl MetaSource {
         for f in extra {
             devices.push(Device::extra(sb, f), GFP_KERNEL)?;
         }
-        Ok(Self { devices })
+        Ok(Self {
+            devices,
+            #[cfg(erofs_rs_fscache)]
+            _blobs: None,
+        })
+    }
+
+    /// The primary blob of an fscache-backed mount, `primary` of
+    /// `blobs`, which must be the mount's own; extra blobs follow with
+    /// `add_blob`.
+    #[cfg(erofs_rs_fscache)]
+    pub(crate) fn fscache(blobs: BlobSource, primary: &[u8]) -> Result<Self> {
+        let mut devices = KVec::new();
+        devices.push(blobs.device(primary, true)?, GFP_KERNEL)?;
+        Ok(Self { devices, _blobs: Some(blobs) })
+    }
+
+    /// Readahead of device `dev` stops at `bytes`.
+    #[cfg(erofs_rs_fscache)]
+    pub(crate) fn set_readahead_end(&mut self, dev: u16, bytes: u64) {
+        if let Some(d) = self.devices.get_mut(dev as usize) {
+            d.set_readahead_end(bytes);
+        }
+    }
+
+    /// Adds the blob `name` as the next device.
+    #[cfg(erofs_rs_fscache)]
+    pub(crate) fn add_blob(&mut self, name: &[u8]) -> Result {
+        let blobs = self._blobs.as_ref().ok_or(EINVAL)?;
+        self.devices.push(blobs.device(name, false)?, GFP_KERNEL)?;
+        Ok(())
     }
 
     /// Starts reading `[offset, offset + len)` of device `dev` into its
@@ -125,10 +161,37 @@ pub(crate) fn read_folio(inode: &Inode<Erofs>, folio: &mut LockedFolio) -> Resul
 
 /// Fills the folios of a readahead request in order with one reader, so
 /// that a decoded extent serves every folio it covers.
+/// Starts reading the image blocks behind `[start, start + len)` of an
+/// uncompressed inode into the devices' page cache, an extent per I/O:
+/// the folios are then filled page by page from what is under way. (A
+/// block-device mount reads uncompressed files through iomap instead.)
+fn prefetch_plain(sbi: &ErofsSb, di: &ErofsInode, start: u64, len: u64) {
+    let end = start.saturating_add(len).min(di.size);
+    let mut la = start;
+    while la < end {
+        let Ok(ext) = map_blocks(&sbi.src, &sbi.disk, di, la) else { return };
+        let Some(skip) = la.checked_sub(ext.la) else { return };
+        let n = ext.la.saturating_add(ext.len).min(end).saturating_sub(la);
+        if n == 0 {
+            return;
+        }
+        if let Mapping::Mapped { device_id, pa } = ext.map {
+            if let Ok((dev, off)) = map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa.saturating_add(skip)) {
+                sbi.src.prefetch(dev, off, n);
+            }
+        }
+        la += n;
+    }
+}
+
 pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
     let sb = inode.super_block();
     let sbi = sb.data();
     let di = inode.data();
+    if !di.is_compressed() {
+        let (start, len) = ra.range();
+        prefetch_plain(sbi, di, start, len);
+    }
     let mut r = reader(sbi, di).whole_extents();
     while let Some(mut folio) = ra.next_folio() {
         let ok = fill_folio(sb.id(), di, &mut r, &mut folio).is_ok();

@@ -344,3 +344,152 @@ void erofs_rs_mapping_readahead(struct address_space *mapping, pgoff_t index, un
 
 	page_cache_ra_unbounded(&ractl, nr, 0);
 }
+
+/* readahead_pos() and readahead_length() are static inlines. */
+void erofs_rs_readahead_range(struct readahead_control *rac, loff_t *pos, size_t *len)
+{
+	*pos = readahead_pos(rac);
+	*len = readahead_length(rac);
+}
+
+#ifdef EROFS_RS_FSCACHE
+/*
+ * fscache on-demand mode (vfs/fscache.rs). fscache's entry points for
+ * filesystems are static inlines over exported __fscache_* functions and
+ * over the cache backend's netfs_cache_ops.
+ */
+struct fscache_volume *erofs_rs_fscache_acquire_volume(const char *key, const char *cache_name)
+{
+	return fscache_acquire_volume(key, cache_name, NULL, 0);
+}
+
+void erofs_rs_fscache_relinquish_volume(struct fscache_volume *volume)
+{
+	fscache_relinquish_volume(volume, NULL, false);
+}
+
+/*
+ * A cookie in use. On-demand cachefiles refuses to open an object whose
+ * user does not ask for the cache's size (FSCACHE_ADV_WANT_CACHE_SIZE).
+ */
+struct fscache_cookie *erofs_rs_fscache_acquire_cookie(struct fscache_volume *volume,
+						       const void *key, size_t len)
+{
+	struct fscache_cookie *cookie;
+
+	cookie = fscache_acquire_cookie(volume, FSCACHE_ADV_WANT_CACHE_SIZE,
+					key, len, NULL, 0, 0);
+	if (cookie)
+		fscache_use_cookie(cookie, false);
+	return cookie;
+}
+
+void erofs_rs_fscache_drop_cookie(struct fscache_cookie *cookie)
+{
+	fscache_unuse_cookie(cookie, NULL, NULL);
+	fscache_relinquish_cookie(cookie, false);
+}
+
+int erofs_rs_fscache_begin_read(struct netfs_cache_resources *cres, struct fscache_cookie *cookie)
+{
+	return fscache_begin_read_operation(cres, cookie);
+}
+
+/*
+ * Asks the cache how much of [start, start + *len) it can read in one go,
+ * having the daemon fill it first (on demand); false when it cannot.
+ */
+bool erofs_rs_fscache_prepare_read(struct netfs_cache_resources *cres, loff_t start, size_t *len)
+{
+	unsigned long flags = 1 << NETFS_SREQ_ONDEMAND;
+
+	return cres->ops->prepare_ondemand_read(cres, start, len, LLONG_MAX, &flags, 0) ==
+		NETFS_READ_FROM_CACHE && *len;
+}
+
+/* 0 once queued; done() is called in every case, also on errors. */
+int erofs_rs_fscache_read(struct netfs_cache_resources *cres, loff_t start, struct iov_iter *iter,
+			  netfs_io_terminated_t done, void *priv)
+{
+	int ret = fscache_read(cres, start, iter, NETFS_READ_HOLE_FAIL, done, priv);
+
+	return ret == -EIOCBQUEUED ? 0 : ret;
+}
+
+void erofs_rs_fscache_end_operation(struct netfs_cache_resources *cres)
+{
+	fscache_end_operation(cres);
+}
+
+/* An iterator over bytes [start, start + len) of a page cache, to be filled. */
+void erofs_rs_iov_iter_mapping(struct iov_iter *iter, struct address_space *mapping,
+			       loff_t start, size_t len)
+{
+	iov_iter_xarray(iter, ITER_DEST, &mapping->i_pages, start, len);
+}
+
+/*
+ * Ends the read of the locked folios covering [start, start + len) of a
+ * page cache (xas_for_each is a macro): uptodate if @ok, then unlocked.
+ */
+void erofs_rs_mapping_end_read(struct address_space *mapping, loff_t start, size_t len, bool ok)
+{
+	struct folio *folio;
+	XA_STATE(xas, &mapping->i_pages, start / PAGE_SIZE);
+
+	rcu_read_lock();
+	xas_for_each(&xas, folio, (start + len) / PAGE_SIZE - 1) {
+		if (xas_retry(&xas, folio))
+			continue;
+		if (ok)
+			folio_mark_uptodate(folio);
+		/* Past the folio before unlocking it: it may be split then. */
+		xas_advance(&xas, folio_next_index(folio) - 1);
+		folio_unlock(folio);
+	}
+	rcu_read_unlock();
+}
+
+void erofs_rs_iov_iter_truncate(struct iov_iter *iter, size_t count)
+{
+	iov_iter_truncate(iter, count);
+}
+
+void erofs_rs_iov_iter_reexpand(struct iov_iter *iter, size_t count)
+{
+	iov_iter_reexpand(iter, count);
+}
+
+/*
+ * An inode of the pseudo filesystem whose page cache holds a blob: as
+ * large as a file can be (the blob's size is the cache's business), read
+ * through `aops`, with `private` for them.
+ */
+struct inode *erofs_rs_blob_inode(struct super_block *sb, const struct address_space_operations *aops,
+				  unsigned int blkbits, void *private)
+{
+	struct inode *inode = new_inode(sb);
+
+	if (!inode)
+		return NULL;
+	inode->i_size = OFFSET_MAX;
+	inode->i_mapping->a_ops = aops;
+	mapping_set_gfp_mask(inode->i_mapping, GFP_KERNEL);
+	inode->i_blkbits = blkbits;
+	inode->i_private = private;
+	return inode;
+}
+
+/* Guards the shared domains and their blobs (vfs/fscache.rs). */
+static DEFINE_MUTEX(erofs_rs_domains_mutex);
+
+void erofs_rs_domains_lock(void)
+{
+	mutex_lock(&erofs_rs_domains_mutex);
+}
+
+void erofs_rs_domains_unlock(void)
+{
+	mutex_unlock(&erofs_rs_domains_mutex);
+}
+#endif

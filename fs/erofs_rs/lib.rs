@@ -19,6 +19,9 @@ mod decompressor;
 mod dir;
 #[deny(unsafe_code)]
 mod fileio;
+#[cfg(erofs_rs_fscache)]
+#[deny(unsafe_code)]
+mod fscache;
 // The format core is shared with the host tools, which use all of it; the
 // module uses what its read paths need.
 #[allow(dead_code, unreachable_pub)]
@@ -48,13 +51,24 @@ vfs::compat::module_with_author! {
 
 struct ErofsModule {
     _fs: vfs::Registration,
+    /// Holds the inodes of fscache blobs, with EROFS's magic as in C
+    /// (declared after the registration: unmounted once the type is
+    /// gone).
+    #[cfg(erofs_rs_fscache)]
+    _blobs: vfs::fscache::PseudoMount,
 }
 
 impl kernel::Module for ErofsModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        #[cfg(erofs_rs_fscache)]
+        let blobs = vfs::fscache::PseudoMount::new(format::erofs_fs::SUPER_MAGIC_V1 as u64)?;
         let fs = vfs::Registration::new::<super_::Erofs>(module)?;
         pr_info!("filesystem type registered\n");
-        Ok(Self { _fs: fs })
+        Ok(Self {
+            _fs: fs,
+            #[cfg(erofs_rs_fscache)]
+            _blobs: blobs,
+        })
     }
 }
 

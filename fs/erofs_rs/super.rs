@@ -41,8 +41,16 @@ pub(crate) struct MountOptions {
     pub(crate) cache_strategy: CacheStrategy,
     pub(crate) dax: DaxMode,
     pub(crate) directio: bool,
-    /// `device=` paths, NUL-terminated, in the order given.
+    /// `device=` paths, NUL-terminated, in the order given (in fscache
+    /// mode: blob names).
     pub(crate) devices: KVec<KVec<u8>>,
+    /// `fsid=`: the primary blob of an fscache-backed mount.
+    pub(crate) fsid: Option<KVec<u8>>,
+    /// `domain_id=`: the shared domain of an fscache-backed mount.
+    pub(crate) domain_id: Option<KVec<u8>>,
+    /// `cache_tag=`: the cache (a cachefiles `tag`) holding the blobs, if
+    /// not the first one bound; NUL-terminated. Not in the C driver.
+    pub(crate) cache_tag: Option<KVec<u8>>,
 }
 
 impl Default for MountOptions {
@@ -54,6 +62,9 @@ impl Default for MountOptions {
             dax: DaxMode::Default,
             directio: false,
             devices: KVec::new(),
+            fsid: None,
+            domain_id: None,
+            cache_tag: None,
         }
     }
 }
@@ -99,6 +110,32 @@ pub(crate) fn fs_error(id: &CStr, what: core::fmt::Arguments<'_>, e: format::Err
         }
         _ => vfs::error::efscorrupted(),
     }
+}
+
+/// `device=` names either every extra device of the device table or none.
+pub(crate) fn check_device_count(sb: &SuperBlock<Erofs, New>, disk: &DiskSuper, given: usize) -> Result {
+    let ondisk = disk.extra_device_count() as usize;
+    if given != 0 && given != ondisk {
+        pr_err!("{}: extra devices don't match (ondisk {}, given {})\n", sb.id(), ondisk, given);
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// The end of every `fill_super`: the mount's state, with what it reads
+/// at mount time.
+pub(crate) fn finish_fill(
+    sb: &SuperBlock<Erofs, New>,
+    disk: DiskSuper,
+    src: MetaSource,
+    opts: MountOptions,
+    devices: DeviceMode,
+    total_blocks: u64,
+) -> Result<ErofsSb> {
+    let z = KBox::pin_init(ZState::new(), GFP_KERNEL)?;
+    let mut sbi = ErofsSb { disk, src, opts, devices, total_blocks, prefixes: KVec::new(), z };
+    sbi.prefixes = xattr::read_prefixes(sb, &sbi)?;
+    Ok(sbi)
 }
 
 fn flag(fc: &FsContext, value: Option<&[u8]>) -> Result {
@@ -160,8 +197,23 @@ impl FileSystem for Erofs {
                 p.push(0, GFP_KERNEL)?;
                 o.devices.push(p, GFP_KERNEL)?;
             }
-            b"fsid" | b"domain_id" => {
-                fc.error(c_str!("fscache mode (fsid=, domain_id=) is not supported yet"));
+            #[cfg(erofs_rs_fscache)]
+            b"fsid" | b"domain_id" | b"cache_tag" => {
+                let Some(v) = value else { return Err(EINVAL) };
+                let mut s = KVec::with_capacity(v.len() + 1, GFP_KERNEL)?;
+                s.extend_from_slice(v, GFP_KERNEL)?;
+                match key {
+                    b"fsid" => o.fsid = Some(s),
+                    b"domain_id" => o.domain_id = Some(s),
+                    _ => {
+                        s.push(0, GFP_KERNEL)?;
+                        o.cache_tag = Some(s);
+                    }
+                }
+            }
+            #[cfg(not(erofs_rs_fscache))]
+            b"fsid" | b"domain_id" | b"cache_tag" => {
+                fc.error(c_str!("fscache mode needs a kernel with fscache and on-demand cachefiles (6.12; 7.2 removed them)"));
                 return Err(vfs::error::eopnotsupp());
             }
             _ => return Err(ENOPARAM),
@@ -169,7 +221,15 @@ impl FileSystem for Erofs {
         Ok(())
     }
 
+    fn needs_no_source(opts: &MountOptions) -> bool {
+        opts.fsid.is_some()
+    }
+
     fn fill_super(sb: &SuperBlock<Self, New>, fc: &FsContext, mut opts: MountOptions, backing: Option<FileRef>) -> Result<ErofsSb> {
+        #[cfg(erofs_rs_fscache)]
+        if opts.fsid.is_some() {
+            return crate::fscache::fill_super(sb, fc, opts);
+        }
         if !sb.set_blocksize(vfs::PAGE_SIZE as u32) {
             fc.error(c_str!("failed to set initial blksize"));
             return Err(EINVAL);
@@ -197,11 +257,7 @@ impl FileSystem for Erofs {
             fc.error(c_str!("failed to set erofs blksize"));
             return Err(EINVAL);
         }
-        let ondisk = disk.extra_device_count() as usize;
-        if given != 0 && given != ondisk {
-            pr_err!("{}: extra devices don't match (ondisk {}, given {})\n", sb.id(), ondisk, given);
-            return Err(EINVAL);
-        }
+        check_device_count(sb, &disk, given)?;
         let mut total_blocks = disk.blocks as u64;
         for i in 0..disk.extra_device_count() {
             let slot = disk.device_slot(&src, i).map_err(|e| fs_error(sb.id(), format_args!("device table"), e))?;
@@ -223,10 +279,7 @@ impl FileSystem for Erofs {
             opts.dax = DaxMode::Default;
         }
         let devices = if given != 0 { DeviceMode::Separate } else { DeviceMode::Flat };
-        let z = KBox::pin_init(ZState::new(), GFP_KERNEL)?;
-        let mut sbi = ErofsSb { disk, src, opts, devices, total_blocks, prefixes: KVec::new(), z };
-        sbi.prefixes = xattr::read_prefixes(sb, &sbi)?;
-        Ok(sbi)
+        finish_fill(sb, disk, src, opts, devices, total_blocks)
     }
 
     /// The root directory, and the message the C driver logs once a
@@ -286,6 +339,18 @@ impl FileSystem for Erofs {
         }
         if !sb.has_bdev() && o.directio {
             seq.puts(c_str!(",directio"));
+        }
+        if let Some(fsid) = &o.fsid {
+            seq.puts(c_str!(",fsid="));
+            seq.write(fsid);
+        }
+        if let Some(domain) = &o.domain_id {
+            seq.puts(c_str!(",domain_id="));
+            seq.write(domain);
+        }
+        if let Some(tag) = &o.cache_tag {
+            seq.puts(c_str!(",cache_tag="));
+            seq.write(&tag[..tag.len() - 1]);
         }
         Ok(())
     }

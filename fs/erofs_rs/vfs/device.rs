@@ -21,12 +21,30 @@ const PAGE: u64 = bindings::PAGE_SIZE as u64;
 ///
 /// `mapping` is the page cache of a block device or file that stays open
 /// for as long as this value lives: the superblock's own block device
-/// (which outlives the superblock's data, where devices are kept) or the
-/// file in `_file`. `bdev` is NULL or that device's open block device.
+/// (which outlives the superblock's data, where devices are kept), or the
+/// file or blob in `_holder`. `bdev` is NULL or that device's open block
+/// device.
 pub(crate) struct Device {
     mapping: *mut bindings::address_space,
     bdev: *mut bindings::block_device,
-    _file: Option<FileRef>,
+    /// Where readahead stops, when before the end of the page cache's
+    /// host (a blob's inode claims the largest file size; reading ahead
+    /// past the blob's end would only make the cache fail requests).
+    readahead_end: u64,
+    _holder: Holder,
+}
+
+/// What keeps a device's page cache alive, besides the superblock. The
+/// values are held for their `Drop` only.
+#[allow(dead_code)]
+enum Holder {
+    /// The superblock's own block device.
+    Superblock,
+    File(FileRef),
+    #[cfg(erofs_rs_fscache)]
+    Blob(super::fscache::Blob),
+    #[cfg(erofs_rs_fscache)]
+    SharedBlob(super::fscache::SharedBlob),
 }
 
 // SAFETY: address spaces and block devices are shared kernel objects made
@@ -54,7 +72,12 @@ impl Device {
             // live until the superblock is killed, after its data.
             // SAFETY: `sb` is mounted on a block device (no backing file).
             None => unsafe {
-                Self { mapping: bindings::erofs_rs_bdev_mapping(sb.as_ptr()), bdev: bindings::erofs_rs_sb_bdev(sb.as_ptr()), _file: None }
+                Self {
+                    mapping: bindings::erofs_rs_bdev_mapping(sb.as_ptr()),
+                    bdev: bindings::erofs_rs_sb_bdev(sb.as_ptr()),
+                    readahead_end: u64::MAX,
+                    _holder: Holder::Superblock,
+                }
             },
         }
     }
@@ -70,13 +93,38 @@ impl Device {
             core::ptr::null_mut()
         };
         // INVARIANT: the mapping and bdev belong to `file`, kept open here.
-        Self { mapping: file.mapping(), bdev, _file: Some(file) }
+        Self { mapping: file.mapping(), bdev, readahead_end: u64::MAX, _holder: Holder::File(file) }
+    }
+
+    /// A blob of an fscache-backed mount: its page cache is filled from
+    /// the cache, on demand. Its size is unbounded; reads past the blob's
+    /// end fail in the cache.
+    #[cfg(erofs_rs_fscache)]
+    pub(crate) fn blob(blob: super::fscache::Blob) -> Self {
+        // INVARIANT: the blob's inode, and so its page cache, is held by
+        // the blob kept here.
+        Self { mapping: blob.mapping(), bdev: core::ptr::null_mut(), readahead_end: u64::MAX, _holder: Holder::Blob(blob) }
+    }
+
+    /// A blob of a shared domain (see `blob`).
+    #[cfg(erofs_rs_fscache)]
+    pub(crate) fn shared_blob(blob: super::fscache::SharedBlob) -> Self {
+        // INVARIANT: the registry keeps the blob's inode while `blob` counts
+        // as one of its users.
+        Self { mapping: blob.mapping(), bdev: core::ptr::null_mut(), readahead_end: u64::MAX, _holder: Holder::SharedBlob(blob) }
     }
 
     /// Size in bytes.
     pub(crate) fn size(&self) -> u64 {
         // SAFETY: `mapping` is live (type invariant).
         unsafe { bindings::erofs_rs_mapping_size(self.mapping) as u64 }
+    }
+
+    /// Readahead stops at `bytes` from now on (what the image says the
+    /// device holds, for a blob whose own size only the cache knows).
+    #[cfg(erofs_rs_fscache)]
+    pub(crate) fn set_readahead_end(&mut self, bytes: u64) {
+        self.readahead_end = bytes;
     }
 
     /// The block device, when it is one.
@@ -88,7 +136,7 @@ impl Device {
     /// Starts reading pages `[first, first + nr)` into the page cache
     /// without waiting.
     pub(crate) fn readahead(&self, first: u64, nr: u64) {
-        let pages = self.size().div_ceil(PAGE);
+        let pages = self.size().min(self.readahead_end).div_ceil(PAGE);
         let end = first.saturating_add(nr).min(pages);
         if end <= first {
             return;

@@ -80,6 +80,14 @@ impl Readahead {
         Self { ptr }
     }
 
+    /// The file range the request covers: (offset, length) in bytes.
+    pub(crate) fn range(&self) -> (u64, u64) {
+        let (mut pos, mut len) = (0, 0);
+        // SAFETY: the request is live (type invariant).
+        unsafe { bindings::erofs_rs_readahead_range(self.ptr, &mut pos, &mut len) };
+        (pos as u64, len as u64)
+    }
+
     /// The next folio of the request, locked and not uptodate; it must be
     /// ended with [`LockedFolio::end`].
     pub(crate) fn next_folio(&mut self) -> Option<LockedFolio> {

@@ -184,6 +184,13 @@ unsafe extern "C" fn reconfigure<T: FileSystem>(fc: *mut bindings::fs_context) -
 ///
 /// Called by the VFS with a live context of ours.
 unsafe extern "C" fn get_tree<T: FileSystem>(fc: *mut bindings::fs_context) -> c_int {
+    // SAFETY: live context of `T`; no other borrow of its state.
+    let ctx = unsafe { FsContext::from_raw(fc) };
+    // SAFETY: as above.
+    if T::needs_no_source(&unsafe { ctx.private::<T>() }.opts) {
+        // SAFETY: live context; an anonymous superblock, nothing opened.
+        return unsafe { bindings::get_tree_nodev(fc, Some(fill_super::<T>)) };
+    }
     // SAFETY: live context; `fill_super::<T>` matches the callback type.
     let ret = unsafe { bindings::get_tree_bdev_flags(fc, Some(fill_super::<T>), bindings::GET_TREE_BDEV_QUIET_LOOKUP) };
     if ret != ENOTBLK.to_errno() {
@@ -211,8 +218,6 @@ unsafe extern "C" fn get_tree<T: FileSystem>(fc: *mut bindings::fs_context) -> c
         return ENOTBLK.to_errno();
     }
     // SAFETY: live context of `T`; no other borrow of its state.
-    let ctx = unsafe { FsContext::from_raw(fc) };
-    // SAFETY: as above.
     unsafe { ctx.private::<T>() }.file = Some(file);
     // SAFETY: live context; an anonymous superblock for the file.
     unsafe { bindings::get_tree_nodev(fc, Some(fill_super::<T>)) }
@@ -235,7 +240,7 @@ unsafe extern "C" fn fill_super<T: FileSystem>(sb: *mut bindings::super_block, f
     let backing = private.file.take();
     // SAFETY: a new superblock being filled, ours alone (caller).
     let new = unsafe { SuperBlock::<T, New>::from_raw(sb) };
-    if let Err(e) = super_block::init::<T>(new, backing.is_some()) {
+    if let Err(e) = super_block::init::<T>(new) {
         return e.to_errno();
     }
     let data = match T::fill_super(new, &ctx, opts, backing) {

@@ -36,6 +36,13 @@ pub(crate) trait FileSystem: Sized + 'static {
     /// Per-inode data, kept in the inode's slab object.
     type INodeData: Send + Sync;
 
+    /// Whether a mount with these options reads no block device or file
+    /// named by its source (fscache mode): `get_tree` then makes an
+    /// anonymous superblock and opens nothing.
+    fn needs_no_source(_opts: &Self::Options) -> bool {
+        false
+    }
+
     /// Takes one mount parameter; `ENOPARAM` for keys it does not know
     /// (the VFS then handles `source`).
     fn parse_param(fc: &FsContext, opts: &mut Self::Options, key: &[u8], value: Option<&[u8]>) -> Result;
@@ -84,10 +91,15 @@ pub(super) struct FsTypeSlot(Opaque<bindings::file_system_type>);
 // registration exist at a time.
 unsafe impl Sync for FsTypeSlot {}
 
-pub(super) static FS_TYPE: FsTypeSlot = FsTypeSlot(Opaque::uninit());
+pub(super) static FS_TYPE: FsTypeSlot = FsTypeSlot::new();
 static IN_USE: AtomicBool = AtomicBool::new(false);
 
 impl FsTypeSlot {
+    /// An empty slot, filled before the type is registered or mounted.
+    pub(super) const fn new() -> Self {
+        Self(Opaque::uninit())
+    }
+
     /// The address of our `file_system_type`, which `s_type` of each of
     /// our superblocks holds.
     pub(super) fn as_ptr(&self) -> *mut bindings::file_system_type {

@@ -29,6 +29,8 @@ pub(crate) mod file_ref;
 pub(crate) mod folio;
 pub(crate) mod fs_context;
 pub(crate) mod fs_type;
+#[cfg(erofs_rs_fscache)]
+pub(crate) mod fscache;
 pub(crate) mod inode;
 pub(crate) mod iomap;
 pub(crate) mod super_block;

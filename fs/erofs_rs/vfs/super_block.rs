@@ -157,10 +157,11 @@ impl<T: FileSystem> SuperBlock<T, Ready> {
 }
 
 /// Sets up a new superblock before `T::fill_super` reads the image.
-pub(super) fn init<T: FileSystem>(sb: &SuperBlock<T, New>, file_backed: bool) -> Result {
+pub(super) fn init<T: FileSystem>(sb: &SuperBlock<T, New>) -> Result {
     let ptr = sb.as_ptr();
-    if file_backed {
-        // A file-backed superblock needs its own bdi for readahead.
+    if !sb.has_bdev() {
+        // A superblock without a block device (file-backed, fscache)
+        // needs its own bdi for readahead.
         // SAFETY: the superblock is being filled, exclusively ours.
         kernel::error::to_result(unsafe { bindings::super_setup_bdi(ptr) })?;
     }
@@ -207,6 +208,13 @@ impl SeqFile {
     pub(crate) fn puts(&mut self, s: &CStr) {
         // SAFETY: live seq_file (type invariant), NUL-terminated string.
         unsafe { bindings::__seq_puts(self.ptr, s.as_char_ptr().cast()) };
+    }
+
+    /// Writes `bytes` as they are (seq_write; seq_printf's "%s" in C).
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
+        // SAFETY: live seq_file (type invariant); `bytes` is readable for
+        // its length during the call.
+        unsafe { bindings::seq_write(self.ptr, bytes.as_ptr().cast(), bytes.len()) };
     }
 }
 
