@@ -15,10 +15,7 @@ modprobe erofs_rs
 have_fscache || { echo "bench-fscache: no fscache on-demand mode in this kernel"; exit 1; }
 mkdir -p /mnt/b /tmp/blobs
 # The cache holds a whole image per driver.
-mkdir -p /cache
-dd if=/dev/zero of=/tmp/cache.ext4 bs=1M count=400 2>/dev/null
-mke2fs -q /tmp/cache.ext4
-mount -t ext4 -o loop /tmp/cache.ext4 /cache
+cache_fs 400
 for img in fs-plain fs-lz4; do
 	ln -sf "$(disk_of $img)" /tmp/blobs/$img
 done

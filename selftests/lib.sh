@@ -57,27 +57,31 @@ need_fscache() {
 }
 
 # A filesystem cachefiles can keep a cache on (tmpfs cannot): a fresh
-# ext4 in a loop file, at /cache.
-cache_fs() {
-	grep -q ' /cache ' /proc/mounts && return 0
-	mkdir -p /cache
-	dd if=/dev/zero of=/tmp/cache.ext4 bs=1M count=64 2>/dev/null
+# ext4 in a loop file, at /mnt/cache (under /mnt, so that the runner
+# unmounts it after the test; the loop device goes with the mount).
+cache_fs() { # [MiB, default 64]
+	grep -q ' /mnt/cache ' /proc/mounts && return 0
+	mkdir -p /mnt/cache
+	dd if=/dev/zero of=/tmp/cache.ext4 bs=1M count="${1:-64}" 2>/dev/null
 	loop=$(losetup -f)
 	losetup "$loop" /tmp/cache.ext4
 	mke2fs -q "$loop" >/dev/null
-	mount -t ext4 "$loop" /cache
+	losetup -d "$loop"
+	mount -t ext4 -o loop /tmp/cache.ext4 /mnt/cache
+	# The loop device keeps the file's blocks until it is detached.
+	rm /tmp/cache.ext4
 }
 
-# Starts erofs-ondemand on a fresh cache directory /cache/NAME with the
+# Starts erofs-ondemand on a fresh cache directory /mnt/cache/NAME with the
 # options given (where the blobs come from, ...), and waits until its
 # cache is bound; $daemon is its pid, its log /tmp/daemon-NAME.log.
 start_daemon() { # NAME OPTION...
 	name=$1
 	shift
 	cache_fs
-	rm -rf "/cache/$name"
-	mkdir -p "/cache/$name"
-	erofs-ondemand --cache "/cache/$name" "$@" 2>"/tmp/daemon-$name.log" &
+	rm -rf "/mnt/cache/$name"
+	mkdir -p "/mnt/cache/$name"
+	erofs-ondemand --cache "/mnt/cache/$name" "$@" 2>"/tmp/daemon-$name.log" &
 	daemon=$!
 	for _ in $(seq 100); do
 		grep -q ' bound' "/tmp/daemon-$name.log" && return 0

@@ -59,7 +59,7 @@ umount /mnt/bd
 # a mount), the primary one mounted file-backed (erofs-mount: busybox
 # mount would put a loop device under it) and the others named with
 # device=.
-files=/cache/files
+files=/mnt/cache/files
 rm -rf $files && mkdir -p $files
 cat "$dev" >$files/$img
 fileopts=""

@@ -16,7 +16,7 @@ grep " /mnt/one erofs_rs " /proc/mounts | grep -q ",fsid=z-lz4,cache_tag=one"
 erofs-manifest --no-dir-size $(src_opts z-lz4) /mnt/one >/tmp/one.src
 diff -u /selftests/data/z-lz4.src /tmp/one.src
 grep -q '^erofs-ondemand: open erofs,z-lz4 / z-lz4:' /tmp/daemon-one.log
-[ -n "$(ls /cache/one/cache)" ]
+[ -n "$(ls /mnt/cache/one/cache)" ]
 umount /mnt/one
 ! mount -t erofs_rs -o fsid=z-lz4,cache_tag=nosuchcache none /mnt/two
 dmesg | grep -q "erofs_rs: blob z-lz4: no cache to read it from"

@@ -43,7 +43,7 @@ kill $httpd
 
 # Offline: the same cache, no server.
 echo 3 >/proc/sys/vm/drop_caches
-erofs-ondemand --cache /cache/http --url http://127.0.0.1:8080/ 2>/tmp/daemon-offline.log &
+erofs-ondemand --cache /mnt/cache/http --url http://127.0.0.1:8080/ 2>/tmp/daemon-offline.log &
 daemon=$!
 for _ in $(seq 50); do grep -q ' bound' /tmp/daemon-offline.log && break; sleep 0.1; done
 mount -t erofs_rs -o fsid=$img none /mnt/fs
