@@ -59,16 +59,14 @@ impl PseudoMount {
         }
         PSEUDO_MAGIC.store(magic, Ordering::Relaxed);
         let fs_type = PSEUDO_FS_TYPE.as_ptr();
-        // SAFETY: the slot is unused (no mount: checked above, and module
-        // init runs once), so nobody reads it while we fill it; the name
-        // is a static string.
+        // No owner: a superblock holds a reference to its type's module,
+        // and this one lives as long as the module, so with one the module
+        // could never be unloaded. The mount goes in our exit, before the
+        // module's memory does. Module init runs once: the slot is unused.
+        // SAFETY: nobody reads the unused slot while we fill it.
         unsafe {
             fs_type.write(bindings::file_system_type::default());
             (*fs_type).name = c_str!("pseudo_erofs_rs").as_char_ptr().cast();
-            // No owner: a superblock holds a reference to its type's
-            // module, and this one lives as long as the module, so with
-            // one the module could never be unloaded. The mount goes in
-            // our exit, before the module's memory does.
             (*fs_type).owner = core::ptr::null_mut();
             (*fs_type).init_fs_context = Some(pseudo_init_fs_context);
             (*fs_type).kill_sb = Some(bindings::kill_anon_super);
@@ -196,9 +194,9 @@ impl Blob {
             }
         };
         let private = (&*state as *const BlobState).cast_mut().cast::<c_void>();
-        // SAFETY: the pseudo mount lives as long as the module (so as long
-        // as any superblock of ours, which holds the blob); the table is a
-        // static.
+        // The pseudo mount lives as long as the module, so as long as any
+        // superblock of ours, which holds the blob.
+        // SAFETY: a live superblock; the operations table is a static.
         let inode = unsafe { bindings::erofs_rs_blob_inode((*mnt).mnt_sb, &BLOB_AOPS.0, blkbits, private) };
         if inode.is_null() {
             // `state` drops its cookie.
