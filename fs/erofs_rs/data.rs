@@ -159,8 +159,6 @@ pub(crate) fn read_folio(inode: &Inode<Erofs>, folio: &mut LockedFolio) -> Resul
     fill_folio(sb.id(), inode.data(), &mut reader(sbi, inode.data()), folio)
 }
 
-/// Fills the folios of a readahead request in order with one reader, so
-/// that a decoded extent serves every folio it covers.
 /// Starts reading the image blocks behind `[start, start + len)` of an
 /// uncompressed inode into the devices' page cache, an extent per I/O:
 /// the folios are then filled page by page from what is under way. (A
@@ -184,6 +182,8 @@ fn prefetch_plain(sbi: &ErofsSb, di: &ErofsInode, start: u64, len: u64) {
     }
 }
 
+/// Fills the folios of a readahead request in order with one reader, so
+/// that a decoded extent serves every folio it covers.
 pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
     let sb = inode.super_block();
     let sbi = sb.data();
