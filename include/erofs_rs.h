@@ -5,6 +5,7 @@
  * bindgen flags; the result is fs/erofs_rs/bindings/bindings_generated.rs.
  */
 #include <linux/blkdev.h>
+#include <linux/dax.h>
 #include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
@@ -92,6 +93,19 @@ bool erofs_rs_iocb_is_direct(struct kiocb *iocb);
 struct block_device *erofs_rs_sb_bdev(struct super_block *sb);
 void erofs_rs_mapping_readahead(struct address_space *mapping, pgoff_t index, unsigned long nr);
 void erofs_rs_readahead_range(struct readahead_control *rac, loff_t *pos, size_t *len);
+struct dax_device *erofs_rs_dax_get(struct block_device *bdev, u64 *part_off);
+void erofs_rs_dax_put(struct dax_device *dax);
+void erofs_rs_inode_set_dax(struct inode *inode);
+bool erofs_rs_inode_is_dax(const struct inode *inode);
+ssize_t erofs_rs_dax_read_iter(struct kiocb *iocb, struct iov_iter *to, const struct iomap_ops *ops);
+vm_fault_t erofs_rs_dax_fault(struct vm_fault *vmf, unsigned int order, const struct iomap_ops *ops);
+#ifdef EROFS_RS_HAVE_MMAP_PREPARE
+int erofs_rs_dax_mmap_prepare(struct vm_area_desc *desc, const struct vm_operations_struct *dax_ops);
+#else
+int erofs_rs_dax_mmap(struct file *file, struct vm_area_struct *vma,
+		      const struct vm_operations_struct *dax_ops);
+#endif
+void erofs_rs_evict_inode(struct inode *inode);
 
 #ifdef EROFS_RS_FSCACHE
 struct fscache_volume *erofs_rs_fscache_acquire_volume(const char *key, const char *cache_name);
@@ -106,6 +120,8 @@ int erofs_rs_fscache_read(struct netfs_cache_resources *cres, loff_t start, stru
 void erofs_rs_fscache_end_operation(struct netfs_cache_resources *cres);
 void erofs_rs_iov_iter_mapping(struct iov_iter *iter, struct address_space *mapping,
 			       loff_t start, size_t len);
+size_t erofs_rs_mapping_zero(struct address_space *mapping, loff_t pos, size_t len);
+size_t erofs_rs_mapping_copy(struct address_space *mapping, loff_t pos, const void *src, size_t len);
 void erofs_rs_mapping_end_read(struct address_space *mapping, loff_t start, size_t len, bool ok);
 void erofs_rs_iov_iter_truncate(struct iov_iter *iter, size_t count);
 void erofs_rs_iov_iter_reexpand(struct iov_iter *iter, size_t count);

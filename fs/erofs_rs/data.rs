@@ -67,6 +67,25 @@ impl MetaSource {
         }
     }
 
+    /// Whether the mount reads its blobs through fscache.
+    #[cfg(erofs_rs_fscache)]
+    pub(crate) fn is_fscache(&self) -> bool {
+        self._blobs.is_some()
+    }
+
+    /// Starts reading `len` bytes at `pos` of blob `dev` into bytes
+    /// `[at, at + len)` of `range` (see `Device::read_into`).
+    #[cfg(erofs_rs_fscache)]
+    pub(crate) fn read_into(&self, dev: u16, range: &mut vfs::FolioRange, at: usize, len: usize, pos: u64) -> Result {
+        match self.devices.get(dev as usize) {
+            Some(d) => d.read_into(range, at, len, pos),
+            None => {
+                range.fail();
+                Err(EINVAL)
+            }
+        }
+    }
+
     /// Adds the blob `name` as the next device.
     #[cfg(erofs_rs_fscache)]
     pub(crate) fn add_blob(&mut self, name: &[u8]) -> Result {
@@ -91,6 +110,11 @@ impl MetaSource {
     /// The block device of device `dev`, when the mount has one.
     pub(crate) fn bdev(&self, dev: u16) -> Option<Bdev> {
         self.devices.get(dev as usize)?.bdev()
+    }
+
+    /// Whether device `dev` is DAX-capable.
+    pub(crate) fn has_dax(&self, dev: u16) -> bool {
+        self.devices.get(dev as usize).is_some_and(Device::has_dax)
     }
 
     /// Size in bytes of device `dev`.
@@ -153,10 +177,13 @@ pub(crate) fn with_block<R>(sbi: &ErofsSb, di: &ErofsInode, index: u64, f: impl 
     f(&bytes)
 }
 
-pub(crate) fn read_folio(inode: &Inode<Erofs>, folio: &mut LockedFolio) -> Result {
+/// Fills and ends one folio.
+pub(crate) fn read_folio(inode: &Inode<Erofs>, mut folio: LockedFolio) -> Result {
     let sb = inode.super_block();
     let sbi = sb.data();
-    fill_folio(sb.id(), inode.data(), &mut reader(sbi, inode.data()), folio)
+    let r = fill_folio(sb.id(), inode.data(), &mut reader(sbi, inode.data()), &mut folio);
+    folio.end(r.is_ok());
+    r
 }
 
 /// Starts reading the image blocks behind `[start, start + len)` of an
@@ -188,11 +215,11 @@ pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
     let sb = inode.super_block();
     let sbi = sb.data();
     let di = inode.data();
+    let (start, len) = ra.range();
     if !di.is_compressed() {
-        let (start, len) = ra.range();
         prefetch_plain(sbi, di, start, len);
     }
-    let mut r = reader(sbi, di).whole_extents();
+    let mut r = reader(sbi, di).whole_extents(len);
     while let Some(mut folio) = ra.next_folio() {
         let ok = fill_folio(sb.id(), di, &mut r, &mut folio).is_ok();
         folio.end(ok);
@@ -381,7 +408,8 @@ pub(crate) static EROFS_AOPS: address_space::Ops<Erofs> = address_space::Ops::io
 /// How many bytes an O_DIRECT read copies at a time.
 const DIRECT_CHUNK: usize = 128 << 10;
 
-/// erofs_file_read_iter: buffered reads go through the page cache;
+/// erofs_file_read_iter: DAX inodes are read from the device's memory;
+/// buffered reads go through the page cache;
 /// O_DIRECT reads, aligned as the C driver requires, copy from the image
 /// without filling the file's page cache. (The C driver issues bios
 /// straight to the device; here the image is read through the device's
@@ -399,6 +427,9 @@ fn read_iter(iocb: &mut Kiocb<'_, Erofs>, to: &mut IovIter<'_>) -> Result<usize>
     let count = to.count();
     if count == 0 {
         return Ok(0);
+    }
+    if iocb.inode().is_dax() {
+        return iocb.dax_read::<IomapOps>(to);
     }
     if !iocb.is_direct() {
         return iocb.filemap_read(to);
@@ -473,7 +504,7 @@ fn check_dio_mapped_alignment(inode: &Inode<Erofs>, pos: u64, count: u64, mem_al
 /// erofs_file_fops.
 struct FileFops;
 
-pub(crate) static EROFS_FILE_FOPS: file::Ops<Erofs> = file::Ops::new::<FileFops>();
+pub(crate) static EROFS_FILE_FOPS: file::Ops<Erofs> = file::Ops::with_dax::<FileFops, IomapOps>();
 
 #[vtable]
 impl file::Operations for FileFops {

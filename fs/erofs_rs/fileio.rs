@@ -21,7 +21,7 @@ impl address_space::Operations for FileIoAops {
     // O_DIRECT reads of uncompressed files are served by read_iter.
     const DIRECT_IO: bool = true;
 
-    fn read_folio(inode: &Inode<Erofs>, folio: &mut LockedFolio) -> Result {
+    fn read_folio(inode: &Inode<Erofs>, folio: LockedFolio) -> Result {
         crate::data::read_folio(inode, folio)
     }
 

@@ -4,16 +4,20 @@
 //! primary blob in a cache (cachefiles in on-demand mode, filled by a user
 //! daemon as blobs are read), `device=` or the device table the others,
 //! `domain_id=` a domain whose mounts share their common blobs, and
-//! `cache_tag=` (ours) the cache. Blobs are read through their page cache
-//! as file-backed images are (`fileio.rs`).
+//! `cache_tag=` (ours) the cache. Metadata and compressed data are read
+//! through the blobs' page cache, as file-backed images are (`fileio.rs`);
+//! uncompressed file data goes from the cache straight into the file's
+//! page cache (erofs_fscache_access_aops).
 
 use crate::data::MetaSource;
-use crate::format::data::DeviceMode;
-use crate::format::{self, super_block::SuperBlock as DiskSuper};
+use crate::format::data::{map_blocks, map_dev, DeviceMode, Mapping};
+use crate::format::{self, super_block::SuperBlock as DiskSuper, Source};
+use crate::inode::ErofsInode;
 use crate::super_::{check_device_count, finish_fill, fs_error, Erofs, ErofsSb, MountOptions};
+use crate::vfs::address_space::{self, Ops};
 use crate::vfs::fscache::{BlobSource, Domain, Volume};
 use crate::vfs::super_block::New;
-use crate::vfs::{self, FsContext, SuperBlock};
+use crate::vfs::{self, FolioRange, FsContext, Inode, LockedFolio, Readahead, SuperBlock};
 use kernel::c_str;
 use kernel::prelude::*;
 
@@ -89,6 +93,74 @@ pub(crate) fn fill_super(sb: &SuperBlock<Erofs, New>, fc: &FsContext, mut opts: 
     sb.set_posix_acl(opts.acl);
     opts.devices = KVec::new();
     finish_fill(sb, disk, src, opts, DeviceMode::Separate, total_blocks)
+}
+
+/// Fills `range` of an uncompressed inode (erofs_fscache_data_read):
+/// bytes on blobs are read from the cache straight into the range, holes
+/// and what lies past EOF are zeroed, an inline tail is copied from the
+/// metadata. Each piece ends on a page boundary: extents end on block
+/// boundaries (a block is a page here) except at EOF, whose block is read
+/// whole, as the C driver and iomap read it.
+fn read_range(sb_id: &CStr, sbi: &ErofsSb, di: &ErofsInode, range: &mut FolioRange) -> Result {
+    let page = vfs::PAGE_SIZE;
+    let (start, len) = (range.start(), range.len());
+    let err = |la: u64| move |e| fs_error(sb_id, format_args!("read nid {} @ {}", di.nid, la), e);
+    let mut at = 0usize;
+    while at < len {
+        let la = start.saturating_add(at as u64);
+        let left = len - at;
+        if la >= di.size {
+            return range.zero(at, left);
+        }
+        let ext = map_blocks(&sbi.src, &sbi.disk, di, la).map_err(err(la))?;
+        let in_ext = (ext.la + ext.len).checked_sub(la).filter(|&n| n > 0).ok_or_else(|| err(la)(format::Error::BadSize))?;
+        let n = (in_ext.min(left as u64) as usize).next_multiple_of(page).min(left);
+        match ext.map {
+            Mapping::Hole => range.zero(at, n)?,
+            Mapping::Inline { pa } => {
+                let bytes = sbi.src.bytes(0, pa, in_ext as usize).map_err(err(la))?;
+                range.copy(at, &bytes)?;
+                range.zero(at + bytes.len(), n.saturating_sub(bytes.len()))?;
+            }
+            Mapping::Mapped { device_id, pa } => {
+                let (dev, off) = map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa).map_err(err(la))?;
+                sbi.src.read_into(dev, range, at, n, off)?;
+            }
+        }
+        at += n;
+    }
+    Ok(())
+}
+
+/// Reads `range` of `inode`; on error its folios end not uptodate.
+fn read_inode_range(inode: &Inode<Erofs>, mut range: FolioRange) -> Result {
+    let sb = inode.super_block();
+    let r = read_range(sb.id(), sb.data(), inode.data(), &mut range);
+    if r.is_err() {
+        range.fail();
+    }
+    r
+}
+
+/// erofs_fscache_access_aops: uncompressed inodes of fscache-backed
+/// mounts. No O_DIRECT, as in the C driver.
+struct FscacheAccessAops;
+
+pub(crate) static EROFS_FSCACHE_ACCESS_AOPS: Ops<Erofs> = Ops::new::<FscacheAccessAops>();
+
+#[vtable]
+impl address_space::Operations for FscacheAccessAops {
+    type FileSystem = Erofs;
+
+    fn read_folio(inode: &Inode<Erofs>, folio: LockedFolio) -> Result {
+        read_inode_range(inode, folio.into_range()?)
+    }
+
+    fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
+        if let Some(range) = ra.into_range() {
+            let _ = read_inode_range(inode, range);
+        }
+    }
 }
 
 /// A blob name (bytes from a mount option or the device table) for

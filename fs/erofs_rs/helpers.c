@@ -352,6 +352,96 @@ void erofs_rs_readahead_range(struct readahead_control *rac, loff_t *pos, size_t
 	*len = readahead_length(rac);
 }
 
+/*
+ * FSDAX (data.rs, vfs/iomap.rs): files read and mapped straight from the
+ * memory of a DAX-capable device. The dax entry points are stubs or
+ * absent without CONFIG_FS_DAX, where no device has DAX.
+ */
+struct dax_device *erofs_rs_dax_get(struct block_device *bdev, u64 *part_off)
+{
+	return fs_dax_get_by_bdev(bdev, part_off, NULL, NULL);
+}
+
+void erofs_rs_dax_put(struct dax_device *dax)
+{
+	fs_put_dax(dax, NULL);
+}
+
+void erofs_rs_inode_set_dax(struct inode *inode)
+{
+	inode->i_flags |= S_DAX;
+}
+
+bool erofs_rs_inode_is_dax(const struct inode *inode)
+{
+	return IS_DAX(inode);
+}
+
+ssize_t erofs_rs_dax_read_iter(struct kiocb *iocb, struct iov_iter *to, const struct iomap_ops *ops)
+{
+#ifdef CONFIG_FS_DAX
+	return dax_iomap_rw(iocb, to, ops);
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+vm_fault_t erofs_rs_dax_fault(struct vm_fault *vmf, unsigned int order, const struct iomap_ops *ops)
+{
+#ifdef CONFIG_FS_DAX
+	return dax_iomap_fault(vmf, order, NULL, NULL, ops);
+#else
+	return VM_FAULT_SIGBUS;
+#endif
+}
+
+/*
+ * mmap of a regular file: DAX inodes fault straight from the device
+ * (@dax_ops), read-only, with huge pages where aligned; the others map
+ * their page cache read-only.
+ */
+#ifdef EROFS_RS_HAVE_MMAP_PREPARE
+int erofs_rs_dax_mmap_prepare(struct vm_area_desc *desc, const struct vm_operations_struct *dax_ops)
+{
+	if (!IS_DAX(file_inode(desc->file)))
+		return generic_file_readonly_mmap_prepare(desc);
+#ifdef vma_desc_test_all
+	if (vma_desc_test_all(desc, VMA_SHARED_BIT, VMA_MAYWRITE_BIT))
+		return -EINVAL;
+	vma_desc_set_flags(desc, VMA_HUGEPAGE_BIT);
+#else
+	if ((desc->vm_flags & VM_SHARED) && (desc->vm_flags & VM_MAYWRITE))
+		return -EINVAL;
+	desc->vm_flags |= VM_HUGEPAGE;
+#endif
+	desc->vm_ops = dax_ops;
+	return 0;
+}
+#else
+int erofs_rs_dax_mmap(struct file *file, struct vm_area_struct *vma,
+		      const struct vm_operations_struct *dax_ops)
+{
+	if (!IS_DAX(file_inode(file)))
+		return generic_file_readonly_mmap(file, vma);
+	if ((vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE))
+		return -EINVAL;
+	vma->vm_ops = dax_ops;
+	vm_flags_set(vma, VM_HUGEPAGE);
+	return 0;
+}
+#endif
+
+/* super_operations::evict_inode: what evict() does, after DAX's part. */
+void erofs_rs_evict_inode(struct inode *inode)
+{
+#ifdef EROFS_RS_HAVE_DAX_BREAK_LAYOUT_FINAL
+	if (IS_DAX(inode))
+		dax_break_layout_final(inode);
+#endif
+	truncate_inode_pages_final(&inode->i_data);
+	clear_inode(inode);
+}
+
 #ifdef EROFS_RS_FSCACHE
 /*
  * fscache on-demand mode (vfs/fscache.rs). fscache's entry points for
@@ -426,6 +516,24 @@ void erofs_rs_iov_iter_mapping(struct iov_iter *iter, struct address_space *mapp
 			       loff_t start, size_t len)
 {
 	iov_iter_xarray(iter, ITER_DEST, &mapping->i_pages, start, len);
+}
+
+/* Zeroes bytes [pos, pos + len) of a page cache whose folios we hold locked. */
+size_t erofs_rs_mapping_zero(struct address_space *mapping, loff_t pos, size_t len)
+{
+	struct iov_iter iter;
+
+	iov_iter_xarray(&iter, ITER_DEST, &mapping->i_pages, pos, len);
+	return iov_iter_zero(len, &iter);
+}
+
+/* Copies @len bytes at @src into [pos, pos + len) of a page cache, likewise. */
+size_t erofs_rs_mapping_copy(struct address_space *mapping, loff_t pos, const void *src, size_t len)
+{
+	struct iov_iter iter;
+
+	iov_iter_xarray(&iter, ITER_DEST, &mapping->i_pages, pos, len);
+	return copy_to_iter(src, len, &iter);
 }
 
 /*

@@ -6,9 +6,10 @@
 //! regular files, special files and symlinks.
 
 use crate::format;
+use crate::format::erofs_fs::{INODE_CHUNK_BASED, INODE_FLAT_PLAIN};
 use crate::format::inode::{FileType, Inode as DiskInode};
 use crate::format::zmap::ZInfo;
-use crate::super_::{fs_error, Erofs};
+use crate::super_::{fs_error, DaxMode, Erofs};
 use crate::vfs::inode::{self as vi, AclType, GetLink, Kstat, Ops};
 use crate::vfs::{FiemapInfo, Inode, InodeParams, SuperBlock};
 use crate::{data, dir, fileio, namei, xattr, zdata};
@@ -31,6 +32,16 @@ impl core::ops::Deref for ErofsInode {
     }
 }
 
+/// The page-cache operations of uncompressed inodes of a mount whose
+/// blobs are read through fscache; `None` for other mounts.
+fn fscache_aops(_sbi: &crate::super_::ErofsSb) -> Option<&'static crate::vfs::address_space::Ops<Erofs>> {
+    #[cfg(erofs_rs_fscache)]
+    if _sbi.src.is_fscache() {
+        return Some(&crate::fscache::EROFS_FSCACHE_ACCESS_AOPS);
+    }
+    None
+}
+
 /// erofs_read_inode + erofs_fill_inode: the inode `nid`, its attributes
 /// and operations.
 pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParams<Erofs>, ErofsInode)> {
@@ -42,6 +53,8 @@ pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParam
     // decompressor for compressed ones, whatever the file type.
     let aops = if di.is_compressed() {
         &zdata::Z_EROFS_AOPS
+    } else if let Some(aops) = fscache_aops(sbi) {
+        aops
     } else if sb.has_bdev() {
         &data::EROFS_AOPS
     } else {
@@ -63,11 +76,15 @@ pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParam
         aops: None,
         link: None,
         nohighmem: false,
+        dax: false,
     };
     match di.file_type() {
         FileType::Regular => {
             params.fops = Some(&data::EROFS_FILE_FOPS);
             params.aops = Some(aops);
+            // Flat (not tail-packed) and chunk-based data lies in whole
+            // blocks on the devices, which DAX maps directly.
+            params.dax = sbi.opts.dax == DaxMode::Always && matches!(di.datalayout, INODE_FLAT_PLAIN | INODE_CHUNK_BASED);
         }
         FileType::Directory => {
             params.iops = &namei::EROFS_DIR_IOPS;

@@ -124,6 +124,24 @@ pub(crate) fn check_device_count(sb: &SuperBlock<Erofs, New>, disk: &DiskSuper, 
 
 /// The end of every `fill_super`: the mount's state, with what it reads
 /// at mount time.
+/// Whether `dax=always` can be kept (the C driver's checks in
+/// erofs_fc_fill_super, and 7.x's per device in erofs_init_device):
+/// every device the mount reads must be DAX-capable and blocks must be
+/// pages; otherwise DAX is turned off with the C driver's message and the
+/// mount goes on without it.
+fn check_dax(sb: &SuperBlock<Erofs, New>, fc: &FsContext, disk: &DiskSuper, src: &MetaSource, given: usize, opts: &mut MountOptions) {
+    if !src.has_dax(0) {
+        fc.error(c_str!("DAX unsupported by block device. Turning off DAX."));
+        opts.dax = DaxMode::Default;
+    } else if disk.block_size() as usize != vfs::PAGE_SIZE {
+        fc.error(c_str!("unsupported blocksize for DAX"));
+        opts.dax = DaxMode::Default;
+    } else if let Some(i) = (1..=given).find(|&i| !src.has_dax(i as u16)) {
+        pr_info!("{}: DAX unsupported by device {}. Turning off DAX.\n", sb.id(), i);
+        opts.dax = DaxMode::Default;
+    }
+}
+
 pub(crate) fn finish_fill(
     sb: &SuperBlock<Erofs, New>,
     disk: DiskSuper,
@@ -274,9 +292,7 @@ impl FileSystem for Erofs {
         sb.set_uuid(&disk.uuid);
         sb.set_posix_acl(opts.acl);
         if opts.dax == DaxMode::Always {
-            // Until the DAX issue lands, every device is one we cannot map.
-            fc.error(c_str!("DAX unsupported by block device. Turning off DAX."));
-            opts.dax = DaxMode::Default;
+            check_dax(sb, fc, &disk, &src, given, &mut opts);
         }
         let devices = if given != 0 { DeviceMode::Separate } else { DeviceMode::Flat };
         finish_fill(sb, disk, src, opts, devices, total_blocks)

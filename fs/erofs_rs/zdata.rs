@@ -148,17 +148,24 @@ pub(crate) struct ZReader<'a> {
     stored: Option<KVVec<u8>>,
     /// Device and end offset of the last prefetch started.
     prefetched: (u16, u64),
+    /// Read the device ahead of the pclusters decoded: for readahead
+    /// batches of more than a page, which the VFS makes for sequential
+    /// reads, not for a lone random read (a one-page batch) or
+    /// `read_folio`.
+    read_ahead: bool,
 }
 
 impl<'a> ZReader<'a> {
     pub(crate) fn new(sbi: &'a ErofsSb, inode_zinfo: Option<(u64, format::Result<ZInfo>)>) -> Self {
-        Self { sbi, zinfo: inode_zinfo, last: None, whole: false, stored: None, prefetched: (0, 0) }
+        Self { sbi, zinfo: inode_zinfo, last: None, whole: false, stored: None, prefetched: (0, 0), read_ahead: false }
     }
 
     /// A reader that decodes whole extents: readahead fills every folio of
     /// an extent, and keeps what passes the batch's end for the next one.
-    pub(crate) fn whole_extents(mut self) -> Self {
+    /// `batch_len` is the length of the batch, in bytes.
+    pub(crate) fn whole_extents(mut self, batch_len: u64) -> Self {
         self.whole = true;
+        self.read_ahead = batch_len > crate::vfs::PAGE_SIZE as u64;
         self
     }
 
@@ -186,12 +193,12 @@ impl<'a> ZReader<'a> {
         let (dev, off) = fz::stored_location(&sbi.src, &sbi.disk, sbi.devices, ext)?;
         let end = off.saturating_add(ext.plen);
         if !ext.inline && (self.prefetched.0 != dev || end > self.prefetched.1 || off.saturating_add(PREFETCH_BYTES) < self.prefetched.1) {
-            // One I/O for the whole pcluster rather than one per page, and
-            // ahead of it: the pclusters of a file are mostly laid out in
-            // order, so the next reads find their data under way. Started
-            // again only once a pcluster leaves the window (each start
-            // looks up every page of the window).
-            let len = ext.plen.max(PREFETCH_BYTES);
+            // One I/O for the whole pcluster rather than one per page, and,
+            // for sequential reads, ahead of it: the pclusters of a file are
+            // mostly laid out in order, so the next reads find their data
+            // under way. Started again only once a pcluster leaves the
+            // window (each start looks up every page of the window).
+            let len = if self.read_ahead { ext.plen.max(PREFETCH_BYTES) } else { ext.plen };
             sbi.src.prefetch(dev, off, len);
             self.prefetched = (dev, off.saturating_add(len));
         }
@@ -333,7 +340,7 @@ pub(crate) static Z_EROFS_AOPS: Ops<Erofs> = Ops::new::<ZAops>();
 impl address_space::Operations for ZAops {
     type FileSystem = Erofs;
 
-    fn read_folio(inode: &Inode<Erofs>, folio: &mut LockedFolio) -> Result {
+    fn read_folio(inode: &Inode<Erofs>, folio: LockedFolio) -> Result {
         crate::data::read_folio(inode, folio)
     }
 

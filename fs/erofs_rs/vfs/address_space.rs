@@ -20,9 +20,9 @@ pub(crate) trait Operations {
     /// `read_iter`): `direct_IO` is `noop_direct_IO`.
     const DIRECT_IO: bool = false;
 
-    /// Fills a locked folio of `inode`; the caller then ends the read
-    /// (uptodate when this succeeded) and unlocks it.
-    fn read_folio(_inode: &Inode<Self::FileSystem>, _folio: &mut LockedFolio) -> Result {
+    /// Fills a locked folio of `inode` and ends its read, now or when the
+    /// I/O started for it completes (a folio dropped unended fails).
+    fn read_folio(_inode: &Inode<Self::FileSystem>, _folio: LockedFolio) -> Result {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -86,11 +86,9 @@ impl<T: FileSystem> Ops<T> {
 unsafe extern "C" fn read_folio<U: Operations>(_file: *mut bindings::file, folio: *mut bindings::folio) -> c_int {
     // SAFETY: a folio of our inode's page cache: its host is live.
     let inode = unsafe { Inode::<U::FileSystem>::from_raw(bindings::erofs_rs_folio_inode(folio)) };
-    // SAFETY: the locked folio handed to read_folio, ended below.
-    let mut f = unsafe { LockedFolio::from_raw(folio) };
-    let r = U::read_folio(inode, &mut f);
-    f.end(r.is_ok());
-    match r {
+    // SAFETY: the locked folio handed to read_folio, ended by `U`.
+    let f = unsafe { LockedFolio::from_raw(folio) };
+    match U::read_folio(inode, f) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }

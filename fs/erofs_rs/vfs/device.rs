@@ -23,10 +23,13 @@ const PAGE: u64 = bindings::PAGE_SIZE as u64;
 /// for as long as this value lives: the superblock's own block device
 /// (which outlives the superblock's data, where devices are kept), or the
 /// file or blob in `_holder`. `bdev` is NULL or that device's open block
-/// device.
+/// device; `dax` is NULL or a reference we hold on the DAX device behind
+/// `bdev`, whose memory starts at byte `dax_part_off` of the DAX device.
 pub(crate) struct Device {
     mapping: *mut bindings::address_space,
     bdev: *mut bindings::block_device,
+    dax: *mut bindings::dax_device,
+    dax_part_off: u64,
     /// Where readahead stops, when before the end of the page cache's
     /// host (a blob's inode claims the largest file size; reading ahead
     /// past the blob's end would only make the cache fail requests).
@@ -47,6 +50,16 @@ enum Holder {
     SharedBlob(super::fscache::SharedBlob),
 }
 
+impl Drop for Device {
+    fn drop(&mut self) {
+        if !self.dax.is_null() {
+            // SAFETY: our reference on the DAX device (type invariant),
+            // dropped once.
+            unsafe { bindings::erofs_rs_dax_put(self.dax) };
+        }
+    }
+}
+
 // SAFETY: address spaces and block devices are shared kernel objects made
 // for concurrent readers; we only read through them.
 unsafe impl Send for Device {}
@@ -54,13 +67,33 @@ unsafe impl Send for Device {}
 // internally.
 unsafe impl Sync for Device {}
 
-/// A block device of the mount, for I/O that bypasses the page cache.
+/// A block device of the mount, for I/O that bypasses the page cache:
+/// bios, or DAX access to its memory when it has DAX.
 ///
 /// # Invariants
 ///
-/// A non-NULL block device held open by the mount (see [`Device`]).
+/// `bdev` is a non-NULL block device held open by the mount, `dax` NULL
+/// or its DAX device, held by the mount too (see [`Device`]).
 #[derive(Clone, Copy)]
-pub(crate) struct Bdev(pub(super) *mut bindings::block_device);
+pub(crate) struct Bdev {
+    pub(super) bdev: *mut bindings::block_device,
+    pub(super) dax: *mut bindings::dax_device,
+    pub(super) dax_part_off: u64,
+}
+
+/// The DAX device behind `bdev`, with the offset of the block device's
+/// memory in it; NULL when it has none (or the kernel has no FSDAX).
+///
+/// # Safety
+///
+/// `bdev` must be an open block device.
+unsafe fn dax_of(bdev: *mut bindings::block_device) -> (*mut bindings::dax_device, u64) {
+    let mut off = 0;
+    // SAFETY: an open block device (caller); the reference taken is
+    // dropped by `Device::drop`.
+    let dax = unsafe { bindings::erofs_rs_dax_get(bdev, &mut off) };
+    (dax, off)
+}
 
 impl Device {
     /// The primary device of `sb`: `backing`, the image file of a
@@ -72,9 +105,13 @@ impl Device {
             // live until the superblock is killed, after its data.
             // SAFETY: `sb` is mounted on a block device (no backing file).
             None => unsafe {
+                let bdev = bindings::erofs_rs_sb_bdev(sb.as_ptr());
+                let (dax, dax_part_off) = dax_of(bdev);
                 Self {
                     mapping: bindings::erofs_rs_bdev_mapping(sb.as_ptr()),
-                    bdev: bindings::erofs_rs_sb_bdev(sb.as_ptr()),
+                    bdev,
+                    dax,
+                    dax_part_off,
                     readahead_end: u64::MAX,
                     _holder: Holder::Superblock,
                 }
@@ -85,15 +122,18 @@ impl Device {
     /// An open file of the mount: an extra block device (`device=`), or a
     /// regular file of a file-backed mount.
     pub(crate) fn extra<T: FileSystem>(sb: &SuperBlock<T, New>, file: FileRef) -> Self {
-        let bdev = if sb.has_bdev() {
+        let (bdev, (dax, dax_part_off)) = if sb.has_bdev() {
             // SAFETY: extra devices of a block-device mount are opened as
             // block devices; the bdev lives as long as the file.
-            unsafe { bindings::file_bdev(file.as_ptr()) }
+            let bdev = unsafe { bindings::file_bdev(file.as_ptr()) };
+            // SAFETY: `bdev` is open (above).
+            (bdev, unsafe { dax_of(bdev) })
         } else {
-            core::ptr::null_mut()
+            (core::ptr::null_mut(), (core::ptr::null_mut(), 0))
         };
-        // INVARIANT: the mapping and bdev belong to `file`, kept open here.
-        Self { mapping: file.mapping(), bdev, readahead_end: u64::MAX, _holder: Holder::File(file) }
+        // INVARIANT: the mapping and bdev belong to `file`, kept open here;
+        // the DAX reference is ours.
+        Self { mapping: file.mapping(), bdev, dax, dax_part_off, readahead_end: u64::MAX, _holder: Holder::File(file) }
     }
 
     /// A blob of an fscache-backed mount: its page cache is filled from
@@ -103,7 +143,14 @@ impl Device {
     pub(crate) fn blob(blob: super::fscache::Blob) -> Self {
         // INVARIANT: the blob's inode, and so its page cache, is held by
         // the blob kept here.
-        Self { mapping: blob.mapping(), bdev: core::ptr::null_mut(), readahead_end: u64::MAX, _holder: Holder::Blob(blob) }
+        Self {
+            mapping: blob.mapping(),
+            bdev: core::ptr::null_mut(),
+            dax: core::ptr::null_mut(),
+            dax_part_off: 0,
+            readahead_end: u64::MAX,
+            _holder: Holder::Blob(blob),
+        }
     }
 
     /// A blob of a shared domain (see `blob`).
@@ -111,7 +158,14 @@ impl Device {
     pub(crate) fn shared_blob(blob: super::fscache::SharedBlob) -> Self {
         // INVARIANT: the registry keeps the blob's inode while `blob` counts
         // as one of its users.
-        Self { mapping: blob.mapping(), bdev: core::ptr::null_mut(), readahead_end: u64::MAX, _holder: Holder::SharedBlob(blob) }
+        Self {
+            mapping: blob.mapping(),
+            bdev: core::ptr::null_mut(),
+            dax: core::ptr::null_mut(),
+            dax_part_off: 0,
+            readahead_end: u64::MAX,
+            _holder: Holder::SharedBlob(blob),
+        }
     }
 
     /// Size in bytes.
@@ -127,10 +181,37 @@ impl Device {
         self.readahead_end = bytes;
     }
 
+    /// Whether this is a blob of an fscache-backed mount.
+    #[cfg(erofs_rs_fscache)]
+    pub(crate) fn is_blob(&self) -> bool {
+        matches!(self._holder, Holder::Blob(_) | Holder::SharedBlob(_))
+    }
+
+    /// Starts reading `len` bytes at `pos` of this blob from the cache
+    /// straight into bytes `[at, at + len)` of `range`, not through the
+    /// blob's page cache (erofs_fscache_data_read_slice). `EINVAL` for a
+    /// device that is not a blob; the range fails on any error.
+    #[cfg(erofs_rs_fscache)]
+    pub(crate) fn read_into(&self, range: &mut super::FolioRange, at: usize, len: usize, pos: u64) -> Result {
+        if !self.is_blob() {
+            range.fail();
+            return Err(EINVAL);
+        }
+        // SAFETY: a blob's page cache, whose inode `_holder` keeps for as
+        // long as the mount's inodes (and so the range's folios) exist.
+        unsafe { super::fscache::read_blob(self.mapping, range, at, len, pos) }
+    }
+
     /// The block device, when it is one.
     pub(crate) fn bdev(&self) -> Option<Bdev> {
-        // INVARIANT: a non-NULL `bdev` is held open (type invariant).
-        (!self.bdev.is_null()).then_some(Bdev(self.bdev))
+        // INVARIANT: a non-NULL `bdev` is held open, `dax` with it (type
+        // invariant).
+        (!self.bdev.is_null()).then_some(Bdev { bdev: self.bdev, dax: self.dax, dax_part_off: self.dax_part_off })
+    }
+
+    /// Whether the device's memory can be accessed directly (FSDAX).
+    pub(crate) fn has_dax(&self) -> bool {
+        !self.dax.is_null()
     }
 
     /// Starts reading pages `[first, first + nr)` into the page cache

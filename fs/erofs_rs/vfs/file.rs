@@ -6,7 +6,7 @@
 use super::bindings;
 use super::fs_type::FileSystem;
 use super::inode::Inode;
-use super::DirEmitter;
+use super::{iomap, DirEmitter};
 use core::ffi::c_int;
 use core::marker::PhantomData;
 use kernel::error::VTABLE_DEFAULT_ERROR;
@@ -67,6 +67,21 @@ impl<T: FileSystem> Ops<T> {
             PhantomData,
         )
     }
+
+    /// The table of `U`'s operations for regular files that may be DAX
+    /// inodes, whose mmap faults go through `D`'s mapping.
+    pub(crate) const fn with_dax<U: Operations<FileSystem = T>, D: iomap::Operations<FileSystem = T>>() -> Self {
+        let mut ops = Self::new::<U>();
+        #[cfg(not(erofs_rs_mmap_prepare))]
+        {
+            ops.0.mmap = Some(iomap::dax_mmap::<D>);
+        }
+        #[cfg(erofs_rs_mmap_prepare)]
+        {
+            ops.0.mmap_prepare = Some(iomap::dax_mmap_prepare::<D>);
+        }
+        ops
+    }
 }
 
 /// A read request (`struct kiocb`) on an open file of `T`.
@@ -104,6 +119,21 @@ impl<T: FileSystem> Kiocb<'_, T> {
     pub(crate) fn is_direct(&self) -> bool {
         // SAFETY: live kiocb (type invariant).
         unsafe { bindings::erofs_rs_iocb_is_direct(self.ptr) }
+    }
+
+    /// A read of a DAX inode straight from the device's memory
+    /// (dax_iomap_rw), mapped by `D`; moves the position itself.
+    pub(crate) fn dax_read<D: iomap::Operations<FileSystem = T>>(&mut self, to: &mut IovIter<'_>) -> Result<usize> {
+        if !self.inode().is_dax() {
+            return Err(EINVAL);
+        }
+        // SAFETY: the live arguments of this read_iter call, on a DAX
+        // inode of ours (checked above).
+        let r = unsafe { iomap::dax_read::<D>(self.ptr, to.ptr) };
+        if r < 0 {
+            return Err(Error::from_errno(r as i32));
+        }
+        Ok(r as usize)
     }
 
     /// A buffered read through the page cache (filemap_read), which

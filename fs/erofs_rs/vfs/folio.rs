@@ -3,13 +3,19 @@
 //! Locked page-cache folios being filled by `read_folio` and readahead.
 
 use super::bindings;
+#[cfg(erofs_rs_fscache)]
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+#[cfg(erofs_rs_fscache)]
+use kernel::prelude::*;
 
-/// A locked folio that `read_folio` must fill and then unlock.
+/// A locked folio that `read_folio` must fill and then unlock; dropped
+/// without `end`, its read fails (it is unlocked, not uptodate).
 ///
 /// # Invariants
 ///
 /// `ptr` is a locked, not-uptodate folio of the inode being read, handed
-/// to `read_folio`; it is ended (unlocked) exactly once, by `end`.
+/// to `read_folio`; it is ended (unlocked) exactly once, by `end` or on
+/// drop.
 pub(crate) struct LockedFolio {
     ptr: *mut bindings::folio,
 }
@@ -53,9 +59,38 @@ impl LockedFolio {
 
     /// Marks the folio uptodate when `ok` and unlocks it.
     pub(crate) fn end(self, ok: bool) {
+        let ptr = self.ptr;
+        core::mem::forget(self);
         // SAFETY: ends the read of the locked folio we were given, once
-        // (this consumes `self`).
-        unsafe { bindings::erofs_rs_folio_end_read(self.ptr, ok) };
+        // (`self` is consumed without running its drop).
+        unsafe { bindings::erofs_rs_folio_end_read(ptr, ok) };
+    }
+
+    /// Hands the folio over to a [`FolioRange`] read.
+    #[cfg(erofs_rs_fscache)]
+    pub(crate) fn into_range(self) -> Result<FolioRange> {
+        // SAFETY: the folio is live and locked (type invariant).
+        let (mapping, pos, size) = unsafe {
+            (
+                (*bindings::erofs_rs_folio_inode(self.ptr)).i_mapping,
+                bindings::erofs_rs_folio_pos(self.ptr),
+                bindings::erofs_rs_folio_size(self.ptr),
+            )
+        };
+        // On failure `self` drops, failing the folio's read.
+        let range = FolioRange::alloc(mapping, pos, size)?;
+        core::mem::forget(self);
+        // INVARIANT: the range's one folio is locked and now the range's
+        // to end.
+        Ok(range)
+    }
+}
+
+impl Drop for LockedFolio {
+    fn drop(&mut self) {
+        // SAFETY: the locked folio we were given, not ended yet (`end`
+        // forgets `self`), ended once here.
+        unsafe { bindings::erofs_rs_folio_end_read(self.ptr, false) };
     }
 }
 
@@ -97,5 +132,158 @@ impl Readahead {
         let f = unsafe { bindings::erofs_rs_readahead_folio(self.ptr) };
         // SAFETY: a locked folio of the request, ours to fill and end.
         (!f.is_null()).then(|| unsafe { LockedFolio::from_raw(f) })
+    }
+
+    /// Takes every folio of the request, to be read as one
+    /// [`FolioRange`]; `None` when it has none or there is no memory
+    /// (the folios are then left to the VFS, to be read one by one).
+    #[cfg(erofs_rs_fscache)]
+    pub(crate) fn into_range(&mut self) -> Option<FolioRange> {
+        let (pos, len) = self.range();
+        if len == 0 {
+            return None;
+        }
+        // SAFETY: the request is live (type invariant).
+        let mapping = unsafe { (*self.ptr).mapping };
+        let range = FolioRange::alloc(mapping, pos as i64, len as usize).ok()?;
+        // The folios stay locked, and in the page cache, until the range
+        // ends them.
+        // SAFETY: the request is live (type invariant).
+        while !unsafe { bindings::erofs_rs_readahead_folio(self.ptr) }.is_null() {}
+        // INVARIANT: the request's folios cover the range it reported and
+        // are now the range's to end.
+        Some(range)
+    }
+}
+
+/// What a [`FolioRange`] points to, shared with the asynchronous reads
+/// filling it; freed by the last of them.
+#[cfg(erofs_rs_fscache)]
+pub(super) struct RangeState {
+    mapping: *mut bindings::address_space,
+    start: i64,
+    len: usize,
+    refs: AtomicU32,
+    failed: AtomicBool,
+}
+
+/// The locked folios covering `[start, start + len)` of a page cache,
+/// filled piece by piece — bytes copied or zeroed in place, or read into
+/// them asynchronously (a blob read from the cache, in `fscache.rs`) —
+/// and ended, uptodate unless a piece failed, when the filler has dropped
+/// this value and every read under way has completed
+/// (erofs_fscache_rq in C).
+///
+/// # Invariants
+///
+/// `state` was made by `alloc` and holds one reference for this value;
+/// the folios of its range are locked, not uptodate, and ended exactly
+/// once, by whoever drops the last reference.
+#[cfg(erofs_rs_fscache)]
+pub(crate) struct FolioRange {
+    state: *mut RangeState,
+}
+
+#[cfg(erofs_rs_fscache)]
+impl FolioRange {
+    /// A range of `mapping`, whose folios the caller hands over (see the
+    /// type invariant) once this succeeds.
+    pub(super) fn alloc(mapping: *mut bindings::address_space, start: i64, len: usize) -> Result<Self> {
+        let state = KBox::new(RangeState { mapping, start, len, refs: AtomicU32::new(1), failed: AtomicBool::new(false) }, GFP_KERNEL)?;
+        Ok(Self { state: KBox::into_raw(state) })
+    }
+
+    fn state(&self) -> &RangeState {
+        // SAFETY: live while we hold our reference (type invariant).
+        unsafe { &*self.state }
+    }
+
+    /// Position of the range in its file, in bytes.
+    pub(crate) fn start(&self) -> u64 {
+        self.state().start as u64
+    }
+
+    /// Length in bytes (whole folios).
+    pub(crate) fn len(&self) -> usize {
+        self.state().len
+    }
+
+    /// Checks that `[at, at + len)` lies in the range; its file position.
+    fn locate(&self, at: usize, len: usize) -> Result<i64> {
+        if at.checked_add(len).map_or(true, |end| end > self.len()) {
+            return Err(EINVAL);
+        }
+        Ok(self.state().start + at as i64)
+    }
+
+    /// Zeroes bytes `[at, at + len)` of the range.
+    pub(crate) fn zero(&mut self, at: usize, len: usize) -> Result {
+        let pos = self.locate(at, len)?;
+        // SAFETY: the folios of the range are locked for us (type
+        // invariant): nobody else reads or writes them.
+        let done = unsafe { bindings::erofs_rs_mapping_zero(self.state().mapping, pos, len) };
+        if done != len {
+            return Err(EIO);
+        }
+        Ok(())
+    }
+
+    /// Copies `bytes` into the range at `at`.
+    pub(crate) fn copy(&mut self, at: usize, bytes: &[u8]) -> Result {
+        let pos = self.locate(at, bytes.len())?;
+        // SAFETY: as in `zero`; `bytes` is readable for its length.
+        let done = unsafe { bindings::erofs_rs_mapping_copy(self.state().mapping, pos, bytes.as_ptr().cast(), bytes.len()) };
+        if done != bytes.len() {
+            return Err(EIO);
+        }
+        Ok(())
+    }
+
+    /// The read of the range fails: its folios end not uptodate.
+    pub(crate) fn fail(&mut self) {
+        self.state().failed.store(true, Ordering::Release);
+    }
+
+    /// A new reference for an asynchronous read of `[at, at + len)`: its
+    /// page cache, file position, and the state to pass to `put` when the
+    /// read is done.
+    pub(super) fn share(&self, at: usize, len: usize) -> Result<(*mut bindings::address_space, i64, *mut RangeState)> {
+        let pos = self.locate(at, len)?;
+        self.state().refs.fetch_add(1, Ordering::AcqRel);
+        Ok((self.state().mapping, pos, self.state))
+    }
+}
+
+#[cfg(erofs_rs_fscache)]
+impl RangeState {
+    /// Drops a reference taken by [`FolioRange::share`], marking the range
+    /// failed unless `ok`; the last one ends the folios and frees `state`.
+    ///
+    /// # Safety
+    ///
+    /// `state` must come from `share`, each of its references dropped once.
+    pub(super) unsafe fn put(state: *mut RangeState, ok: bool) {
+        // SAFETY: live while the caller's reference is (caller).
+        let s = unsafe { &*state };
+        if !ok {
+            s.failed.store(true, Ordering::Release);
+        }
+        if s.refs.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        // SAFETY: the last reference: nobody else touches the state.
+        let s = unsafe { KBox::from_raw(state) };
+        let ok = !s.failed.load(Ordering::Acquire);
+        // SAFETY: the folios of the range, locked for it (FolioRange
+        // invariant), ended once here by the last reference.
+        unsafe { bindings::erofs_rs_mapping_end_read(s.mapping, s.start, s.len, ok) };
+    }
+}
+
+#[cfg(erofs_rs_fscache)]
+impl Drop for FolioRange {
+    fn drop(&mut self) {
+        // SAFETY: our own reference (type invariant), dropped once.
+        unsafe { RangeState::put(self.state, true) };
     }
 }

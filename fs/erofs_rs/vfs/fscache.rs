@@ -12,7 +12,9 @@
 //! `super.rs`; this file only speaks fscache.
 
 use super::bindings;
+use super::folio::RangeState;
 use super::fs_type::FsTypeSlot;
+use super::{FolioRange, LockedFolio, Readahead};
 use core::ffi::{c_int, c_void};
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use kernel::c_str;
@@ -245,32 +247,31 @@ static BLOB_AOPS: BlobAops = BlobAops(bindings::address_space_operations {
     ..unsafe { core::mem::zeroed() }
 });
 
-/// One read of a range of a blob's page cache from the cache; freed by
-/// the last of the submitter and the completions of its pieces.
+/// One read from the cache into part of a [`FolioRange`]: its own cache
+/// operation over the blob's cookie, freed by the last of the submitter
+/// and the completions of the cache reads it is split into
+/// (erofs_fscache_io in C).
 ///
 /// # Invariants
 ///
-/// The folios covering `[start, start + len)` of `mapping` are locked for
-/// this read, and are ended (uptodate unless `failed`, then unlocked)
-/// exactly once, when `refs` drops to zero.
-struct BlobRead {
+/// `range` holds a reference on the range being filled (from
+/// `FolioRange::share`), dropped once, when `refs` drops to zero.
+struct CacheRead {
     cres: bindings::netfs_cache_resources,
     iter: bindings::iov_iter,
-    mapping: *mut bindings::address_space,
-    start: i64,
-    len: usize,
+    range: *mut RangeState,
     refs: AtomicU32,
     failed: AtomicBool,
 }
 
-/// Drops one reference to `io`; the last ends the cache operation and the
-/// folios' read and frees `io`.
+/// Drops one reference to `io`; the last ends the cache operation, drops
+/// the range reference, and frees `io`.
 ///
 /// # Safety
 ///
-/// `io` must come from `KBox::into_raw` in `read_range`, and the caller
+/// `io` must come from `KBox::into_raw` in `read_blob`, and the caller
 /// must own one of its references.
-unsafe fn put(io: *mut BlobRead) {
+unsafe fn put(io: *mut CacheRead) {
     // SAFETY: `io` is live while we own a reference (caller).
     if unsafe { (*io).refs.fetch_sub(1, Ordering::AcqRel) } != 1 {
         return;
@@ -281,9 +282,8 @@ unsafe fn put(io: *mut BlobRead) {
     // does nothing for one that was not.
     unsafe { bindings::erofs_rs_fscache_end_operation(&mut io.cres) };
     let ok = !io.failed.load(Ordering::Acquire);
-    // SAFETY: the folios of the range, locked for us (type invariant),
-    // ended once here.
-    unsafe { bindings::erofs_rs_mapping_end_read(io.mapping, io.start, io.len, ok) };
+    // SAFETY: our range reference (type invariant), dropped once.
+    unsafe { RangeState::put(io.range, ok) };
 }
 
 /// The completion of one `fscache_read` (netfs_io_terminated_t).
@@ -291,9 +291,9 @@ unsafe fn put(io: *mut BlobRead) {
 /// # Safety
 ///
 /// Called by the cache once per read submitted by `read_from_cache`, with
-/// the `BlobRead` whose reference that read holds.
+/// the `CacheRead` whose reference that read holds.
 unsafe extern "C" fn read_done(private: *mut c_void, transferred_or_error: isize, _was_async: bool) {
-    let io = private.cast::<BlobRead>();
+    let io = private.cast::<CacheRead>();
     if transferred_or_error < 0 {
         // SAFETY: live: this read's reference is not dropped yet.
         unsafe { (*io).failed.store(true, Ordering::Release) };
@@ -302,16 +302,15 @@ unsafe extern "C" fn read_done(private: *mut c_void, transferred_or_error: isize
     unsafe { put(io) };
 }
 
-/// Submits the reads that fill `io`'s range from the cache: one per piece
-/// the cache can serve in one go (erofs_fscache_read_io_async).
+/// Submits the reads that fill `io`'s iterator from bytes at `pos` of the
+/// blob: one per piece the cache can serve in one go
+/// (erofs_fscache_read_io_async).
 ///
 /// # Safety
 ///
 /// `io` must be live with a reference owned by the caller, its `iter` set
-/// to its range; `state` must be the blob state of its mapping.
-unsafe fn read_from_cache(io: *mut BlobRead, state: &BlobState) -> Result {
-    // SAFETY: live (caller); only the submitter uses `iter` and `start`.
-    let mut pos = unsafe { (*io).start };
+/// to the bytes to fill; `state` must be the state of a live blob.
+unsafe fn read_from_cache(io: *mut CacheRead, state: &BlobState, mut pos: i64) -> Result {
     // SAFETY: live (caller); the cookie is in use (BlobState invariant).
     let ret = unsafe { bindings::erofs_rs_fscache_begin_read(&mut (*io).cres, state.cookie) };
     if ret != 0 {
@@ -319,7 +318,7 @@ unsafe fn read_from_cache(io: *mut BlobRead, state: &BlobState) -> Result {
         return Err(EIO);
     }
     loop {
-        // SAFETY: as above.
+        // SAFETY: live (caller); only the submitter uses `iter`.
         let left = unsafe { bindings::erofs_rs_iov_iter_count(&mut (*io).iter) };
         if left == 0 {
             return Ok(());
@@ -352,42 +351,51 @@ unsafe fn read_from_cache(io: *mut BlobRead, state: &BlobState) -> Result {
     }
 }
 
-/// Fills `[start, start + len)` of a blob's page cache from the cache,
-/// asking the daemon for what is not cached yet; the folios, locked by
-/// the caller, are unlocked when the last piece has arrived.
+/// Starts filling bytes `[at, at + len)` of `range` with the bytes at
+/// `pos` of the blob whose page cache is `blob`, asking the daemon for
+/// what is not cached yet; the range's folios end when this and its
+/// other pieces are done. On error the range fails.
 ///
 /// # Safety
 ///
-/// The folios covering the range must be locked, not uptodate and left to
-/// us to end; `mapping` must be a blob inode's.
-unsafe fn read_range(mapping: *mut bindings::address_space, start: i64, len: usize) -> Result {
+/// `blob` must be a blob inode's page cache, the inode held until the
+/// range's folios are ended (a mount's blobs outlive its inodes' page
+/// cache, which eviction waits on).
+pub(super) unsafe fn read_blob(blob: *mut bindings::address_space, range: &mut FolioRange, at: usize, len: usize, pos: u64) -> Result {
+    let pos = i64::try_from(pos).map_err(|_| EINVAL)?;
+    let (mapping, file_pos, shared) = match range.share(at, len) {
+        Ok(s) => s,
+        Err(e) => {
+            range.fail();
+            return Err(e);
+        }
+    };
     let io = match KBox::new(
-        BlobRead {
+        CacheRead {
             cres: Default::default(),
             iter: Default::default(),
-            mapping,
-            start,
-            len,
+            range: shared,
             refs: AtomicU32::new(1),
             failed: AtomicBool::new(false),
         },
         GFP_KERNEL,
     ) {
-        // INVARIANT: the folios are locked for us (caller).
+        // INVARIANT: the reference just shared.
         Ok(io) => KBox::into_raw(io),
         Err(_) => {
-            // SAFETY: the locked folios we were given, ended once.
-            unsafe { bindings::erofs_rs_mapping_end_read(mapping, start, len, false) };
+            // SAFETY: the reference just shared, dropped once.
+            unsafe { RangeState::put(shared, false) };
             return Err(ENOMEM);
         }
     };
-    // SAFETY: a blob inode's mapping (caller), whose `i_private` is its
+    // SAFETY: a blob inode's page cache (caller), whose `i_private` is its
     // live state (Blob invariant: the inode is held while it is read).
-    let state = unsafe { &*(*(*mapping).host).i_private.cast::<BlobState>() };
-    // SAFETY: `io` is ours (one reference) and live.
-    unsafe { bindings::erofs_rs_iov_iter_mapping(&mut (*io).iter, mapping, start, len) };
-    // SAFETY: `io` is live with our reference; `state` is the mapping's.
-    let ret = unsafe { read_from_cache(io, state) };
+    let state = unsafe { &*(*(*blob).host).i_private.cast::<BlobState>() };
+    // SAFETY: `io` is ours (one reference) and live; the range's folios
+    // are locked for it.
+    unsafe { bindings::erofs_rs_iov_iter_mapping(&mut (*io).iter, mapping, file_pos, len) };
+    // SAFETY: `io` is live with our reference; `state` is a live blob's.
+    let ret = unsafe { read_from_cache(io, state, pos) };
     if ret.is_err() {
         // SAFETY: live while we hold our reference.
         unsafe { (*io).failed.store(true, Ordering::Release) };
@@ -397,18 +405,25 @@ unsafe fn read_range(mapping: *mut bindings::address_space, start: i64, len: usi
     ret
 }
 
+/// Reads a locked range of a blob's own page cache from the cache.
+fn read_blob_range(mut range: FolioRange, blob: *mut bindings::address_space) -> Result {
+    let (len, pos) = (range.len(), range.start());
+    // SAFETY: the range is of the blob's own page cache, whose inode is
+    // held while it is read (its folios are locked).
+    unsafe { read_blob(blob, &mut range, 0, len, pos) }
+}
+
 /// `read_folio` of a blob (erofs_fscache_meta_read_folio).
 ///
 /// # Safety
 ///
 /// Called by the page cache with a locked folio of a blob inode.
 unsafe extern "C" fn blob_read_folio(_file: *mut bindings::file, folio: *mut bindings::folio) -> c_int {
-    // SAFETY: a locked folio of a blob inode, ours to end (caller).
-    let ret = unsafe {
-        let mapping = (*bindings::erofs_rs_folio_inode(folio)).i_mapping;
-        read_range(mapping, bindings::erofs_rs_folio_pos(folio), bindings::erofs_rs_folio_size(folio))
-    };
-    match ret {
+    // SAFETY: a locked folio, ours to end (caller).
+    let locked = unsafe { LockedFolio::from_raw(folio) };
+    // SAFETY: as above: a folio of a blob inode.
+    let mapping = unsafe { (*bindings::erofs_rs_folio_inode(folio)).i_mapping };
+    match locked.into_range().and_then(|r| read_blob_range(r, mapping)) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
@@ -420,19 +435,12 @@ unsafe extern "C" fn blob_read_folio(_file: *mut bindings::file, folio: *mut bin
 ///
 /// Called by the page cache with a readahead request on a blob inode.
 unsafe extern "C" fn blob_readahead(rac: *mut bindings::readahead_control) {
-    let (mut start, mut len) = (0, 0);
-    // SAFETY: a live request (caller).
-    unsafe { bindings::erofs_rs_readahead_range(rac, &mut start, &mut len) };
-    if len == 0 {
-        return;
+    // SAFETY: the request of this call, which `ra` does not outlive.
+    let mut ra = unsafe { Readahead::from_raw(rac) };
+    if let Some(range) = ra.into_range() {
+        // SAFETY: the request's mapping is a blob inode's.
+        let _ = read_blob_range(range, unsafe { (*rac).mapping });
     }
-    // Take the folios from the request: they stay locked, and in the page
-    // cache, until the read ends them.
-    // SAFETY: as above.
-    while !unsafe { bindings::erofs_rs_readahead_folio(rac) }.is_null() {}
-    // SAFETY: the request's folios, locked and now ours to end; the
-    // request's mapping is a blob inode's.
-    let _ = unsafe { read_range((*rac).mapping, start, len) };
 }
 
 /// The shared domains of this module's mounts (erofs_domain_list and

@@ -40,6 +40,8 @@ pub(crate) struct InodeParams<T: FileSystem> {
     /// The page cache of the inode must not use highmem (directories
     /// and symlinks, whose pages are read through page addresses).
     pub(crate) nohighmem: bool,
+    /// Data read and mapped straight from the device's memory (S_DAX).
+    pub(crate) dax: bool,
 }
 
 /// One allocation of our inode slab: the VFS inode first, so a pointer
@@ -100,6 +102,13 @@ impl<T: FileSystem> Inode<T> {
         // SAFETY: reads `i_size` of a live inode; it never changes on a
         // read-only filesystem once the inode is set up.
         unsafe { (*self.as_ptr()).i_size as u64 }
+    }
+
+    /// Whether the inode's data is read and mapped with DAX (`IS_DAX`).
+    pub(crate) fn is_dax(&self) -> bool {
+        // SAFETY: reads `i_flags` of a live inode, set before it was
+        // unlocked.
+        unsafe { bindings::erofs_rs_inode_is_dax(self.as_ptr()) }
     }
 
     /// The block size of the inode (`i_blocksize`).
@@ -198,6 +207,9 @@ unsafe fn setup_new<T: FileSystem>(ptr: *mut bindings::inode, p: InodeParams<T>,
         }
         if p.nohighmem {
             bindings::inode_nohighmem(ptr);
+        }
+        if p.dax {
+            bindings::erofs_rs_inode_set_dax(ptr);
         }
         let fmt = p.mode as u32 & bindings::S_IFMT;
         if matches!(fmt, bindings::S_IFCHR | bindings::S_IFBLK | bindings::S_IFIFO | bindings::S_IFSOCK) {

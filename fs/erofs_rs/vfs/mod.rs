@@ -41,6 +41,8 @@ pub(crate) use device::{Bdev, Device, MappedBytes};
 pub(crate) use dir::DirEmitter;
 pub(crate) use fiemap::FiemapInfo;
 pub(crate) use file_ref::FileRef;
+#[cfg(erofs_rs_fscache)]
+pub(crate) use folio::FolioRange;
 pub(crate) use folio::{LockedFolio, Readahead};
 pub(crate) use fs_context::FsContext;
 pub(crate) use fs_type::{FileSystem, Registration};
