@@ -10,6 +10,7 @@
 #   make fuzz-kernel ITER=N SEED=S [DEBUG=1]   in-guest corrupted-image fuzzer
 #   make stress [SECS=600] [DEBUG=1]  16 readers, cache drops, mount cycles
 #   make bench [REPS=5]               erofs_rs vs C erofs (squashfs, ext4 as references)
+#   make bench-fscache / bench-dax    the same for fscache on-demand mode and FSDAX
 #
 # KDIR defaults to the cached test kernel that tools/setup builds
 # (KERNEL=6.12, the default, or KERNEL=7.3).
@@ -21,7 +22,7 @@ KDIR ?= $(shell KERNEL=$(KERNEL) tools/setup kdir 2>/dev/null)
 -include $(KDIR)/erofs-rs-toolchain.mk
 LLVM ?= 1
 
-.PHONY: all modules clean demo check check-all check-debug fuzz-kernel stress bench bench-fscache host-test setup
+.PHONY: all modules clean demo check check-all check-debug fuzz-kernel stress bench bench-fscache bench-dax host-test setup
 all: modules
 
 modules:
@@ -66,3 +67,7 @@ bench:
 # fscache on-demand throughput, erofs_rs against the C erofs (6.12).
 bench-fscache:
 	tools/bench-fscache $(REPS)
+
+# FSDAX on virtio-pmem: reads and page faults, erofs_rs against the C erofs.
+bench-dax:
+	tools/bench-dax $(REPS)

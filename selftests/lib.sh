@@ -24,6 +24,18 @@ disk_of() {
 	return 1
 }
 
+# The virtio-pmem device of image NAME (tools/vm --pmem, in the order of
+# /selftests/data/pmems).
+pmem_of() {
+	n=0
+	while read -r line; do
+		[ "$line" = "$1" ] && { echo /dev/pmem$n; return 0; }
+		n=$((n + 1))
+	done </selftests/data/pmems
+	echo "no pmem device named $1" >&2
+	return 1
+}
+
 # Options erofs-manifest needs to compare a mount of IMAGE with its source
 # tree: images made with compact inodes keep no per-file mtime (the
 # manifest options tools/mkimages used for their .src files).

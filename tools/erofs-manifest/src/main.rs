@@ -4,9 +4,11 @@
 //! or extracted by a tool) can be compared with `diff`.
 //!
 //!   erofs-manifest [--no-mtime] [--no-dir-size] [--ino] [--readdir-order]
-//!                  [--max-read=BYTES] DIR
+//!                  [--statx] [--max-read=BYTES] DIR
 //!
-//! Fields: path type mode uid gid nlink size mtime rdev target xattrs sha256.
+//! Fields: path type mode uid gid nlink size mtime rdev target xattrs sha256;
+//! --ino adds the inode number, --statx statx's attributes (DAX, ...) and
+//! the device numbers.
 //! Entries are sorted by path unless --readdir-order, which keeps each
 //! directory's own order (to compare two drivers reading one image).
 
@@ -24,6 +26,7 @@ fn main() {
             "--ino" => opts.ino = true,
             "--no-ino" => opts.ino = false,
             "--readdir-order" => opts.readdir_order = true,
+            "--statx" => opts.statx = true,
             _ if a.starts_with("--max-read=") => opts.max_read = a["--max-read=".len()..].parse().unwrap_or_else(|_| usage()),
             _ if root.is_none() => root = Some(PathBuf::from(a)),
             _ => usage(),
@@ -39,6 +42,6 @@ fn main() {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: erofs-manifest [--no-mtime] [--no-dir-size] [--ino] [--readdir-order] [--max-read=BYTES] DIR");
+    eprintln!("usage: erofs-manifest [--no-mtime] [--no-dir-size] [--ino] [--readdir-order] [--statx] [--max-read=BYTES] DIR");
     std::process::exit(2)
 }

@@ -17,11 +17,14 @@ pub struct Opts {
     pub dir_size: bool,
     pub ino: bool,
     pub readdir_order: bool,
+    /// statx's attributes (those the filesystem reports in its mask, e.g.
+    /// DAX) and the device numbers, to compare two mounts of one device.
+    pub statx: bool,
 }
 
 impl Default for Opts {
     fn default() -> Self {
-        Opts { max_read: u64::MAX, mtime: true, dir_size: true, ino: false, readdir_order: false }
+        Opts { max_read: u64::MAX, mtime: true, dir_size: true, ino: false, readdir_order: false, statx: false }
     }
 }
 
@@ -78,6 +81,25 @@ fn walk(root: &Path, rel: &Path, o: &Opts, out: &mut impl Write, errors: &mut u3
     }
 }
 
+/// `sx=ATTRS/MASK,dev=MAJ:MIN` from statx (without following a symlink).
+fn statx_fields(full: &Path) -> std::io::Result<String> {
+    let c = CString::new(full.as_os_str().as_bytes())?;
+    // SAFETY: an all-zero statx is a valid buffer for the call to fill.
+    let mut sx: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: a NUL-terminated path and a buffer of the right type.
+    let r = unsafe { libc::statx(libc::AT_FDCWD, c.as_ptr(), libc::AT_SYMLINK_NOFOLLOW, libc::STATX_BASIC_STATS, &mut sx) };
+    if r != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(format!(
+        "sx={:x}/{:x},dev={}:{}",
+        sx.stx_attributes & sx.stx_attributes_mask,
+        sx.stx_attributes_mask,
+        sx.stx_dev_major,
+        sx.stx_dev_minor
+    ))
+}
+
 fn entry_line(full: &Path, rel: &Path, o: &Opts) -> std::io::Result<String> {
     let md = std::fs::symlink_metadata(full)?;
     let ft = md.file_type();
@@ -108,6 +130,9 @@ fn entry_line(full: &Path, rel: &Path, o: &Opts) -> std::io::Result<String> {
     f.push(if o.mtime { format!("{}.{:09}", md.mtime(), md.mtime_nsec()) } else { "-".into() });
     if o.ino {
         f.push(format!("ino={}", md.ino()));
+    }
+    if o.statx {
+        f.push(statx_fields(full)?);
     }
     if ft.is_char_device() || ft.is_block_device() {
         f.push(format!("rdev={}:{}", libc::major(md.rdev()), libc::minor(md.rdev())));

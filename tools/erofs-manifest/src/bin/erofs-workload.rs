@@ -6,6 +6,8 @@
 //!
 //!   erofs-workload seqread FILE BS            read FILE in BS-byte preads
 //!   erofs-workload randread FILE BS COUNT SEED  COUNT preads at random BS-aligned offsets
+//!   erofs-workload mmapread FILE              map FILE read-only and touch every page
+//!                                             (page faults; the units are pages)
 //!   erofs-workload walk DIR                   readdir + lstat of every entry below DIR
 //!                                             (what `tar cf /dev/null` does with GNU tar)
 //!   erofs-workload readdir DIR                list one directory
@@ -13,6 +15,8 @@
 //!   erofs-workload catfiles DIR LIST          read every file named in LIST (relative to DIR)
 //!   erofs-workload mountcycle TYPE DEV DIR COUNT  mount(2) read-only + umount(2), COUNT times
 //!   erofs-workload pick DIR COUNT SEED        print COUNT random regular files below DIR
+//!   erofs-workload largest DIR dax|nodax      print the size and path of the largest regular
+//!                                             file below DIR with (without) statx's DAX attribute
 
 use std::fs::{self, File};
 use std::io::Read;
@@ -58,6 +62,46 @@ fn seqread(path: &Path, bs: usize) -> u64 {
             Err(e) => fail(format!("{}: {e}", path.display())),
         }
     }
+}
+
+/// Whether statx reports the DAX attribute for `path`.
+fn is_dax(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap_or_else(|_| fail(format!("{}: NUL in name", path.display())));
+    // SAFETY: an all-zero statx is a valid buffer for the call to fill.
+    let mut sx: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: a NUL-terminated path and a buffer of the right type.
+    if unsafe { libc::statx(libc::AT_FDCWD, c.as_ptr(), libc::AT_SYMLINK_NOFOLLOW, libc::STATX_BASIC_STATS, &mut sx) } != 0 {
+        fail(format!("{}: statx: {}", path.display(), std::io::Error::last_os_error()));
+    }
+    sx.stx_attributes & libc::STATX_ATTR_DAX as u64 != 0
+}
+
+fn mmapread(path: &Path) -> u64 {
+    use std::os::fd::AsRawFd;
+    let f = open(path);
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0) as usize;
+    if len == 0 {
+        return 0;
+    }
+    // SAFETY: a read-only private mapping of an open file, unmapped below;
+    // nothing else maps it in this process.
+    let p = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_PRIVATE, f.as_raw_fd(), 0) };
+    if p == libc::MAP_FAILED {
+        fail(format!("{}: mmap: {}", path.display(), std::io::Error::last_os_error()));
+    }
+    let page = 4096;
+    let mut sum = 0u8;
+    let mut pages = 0;
+    for off in (0..len).step_by(page) {
+        // SAFETY: `off` is inside the mapping.
+        sum = sum.wrapping_add(unsafe { std::ptr::read_volatile(p.cast::<u8>().add(off)) });
+        pages += 1;
+    }
+    std::hint::black_box(sum);
+    // SAFETY: the mapping made above.
+    unsafe { libc::munmap(p, len) };
+    pages
 }
 
 fn randread(path: &Path, bs: usize, count: u64, seed: u64) -> u64 {
@@ -117,6 +161,26 @@ fn names(dir: &Path) -> Vec<PathBuf> {
 fn main() {
     let a: Vec<String> = std::env::args().collect();
     let args: Vec<&str> = a.iter().skip(1).map(String::as_str).collect();
+    if let ["largest", dir, which] = args[..] {
+        // Not timed: which file a DAX test reads.
+        let want = which == "dax";
+        let mut best: Option<(u64, PathBuf)> = None;
+        let mut stack = vec![PathBuf::from(dir)];
+        while let Some(d) = stack.pop() {
+            for p in names(&d) {
+                let md = fs::symlink_metadata(&p).unwrap_or_else(|e| fail(format!("{}: {e}", p.display())));
+                if md.is_dir() {
+                    stack.push(p);
+                } else if md.is_file() && is_dax(&p) == want && best.as_ref().map_or(true, |(s, _)| md.len() > *s) {
+                    best = Some((md.len(), p));
+                }
+            }
+        }
+        if let Some((size, p)) = best {
+            println!("{size} {}", p.display());
+        }
+        return;
+    }
     if let ["pick", dir, count, seed] = args[..] {
         // Not timed: which files `catfiles` reads.
         let mut files = Vec::new();
@@ -143,6 +207,7 @@ fn main() {
     let t = Instant::now();
     let units = match args[..] {
         ["seqread", file, bs] => seqread(Path::new(file), num(bs) as usize),
+        ["mmapread", file] => mmapread(Path::new(file)),
         ["randread", file, bs, count, seed] => randread(Path::new(file), num(bs) as usize, num(count), num(seed)),
         ["walk", dir] => walk(Path::new(dir)),
         ["readdir", dir] => names(Path::new(dir)).len() as u64,
