@@ -4,6 +4,7 @@
 #
 #   make KDIR=/path/to/kernel/build   build erofs_rs.ko
 #   make demo [KERNEL=7.3]            main job: build all, mount an image in QEMU
+#   make demo-dax-root [KERNEL=7.3]   boot a guest whose root is an erofs_rs image on pmem, DAX
 #   make check [KERNEL=7.3]           every test (host and guest) on one test kernel
 #   make check-all                    make check on every test kernel (6.12, 7.3): CI
 #   make check-debug                  the guest tests on a KASAN/lockdep/kmemleak kernel
@@ -22,7 +23,7 @@ KDIR ?= $(shell KERNEL=$(KERNEL) tools/setup kdir 2>/dev/null)
 -include $(KDIR)/erofs-rs-toolchain.mk
 LLVM ?= 1
 
-.PHONY: all modules clean demo check check-all check-debug fuzz-kernel stress bench bench-fscache bench-dax host-test setup
+.PHONY: all modules clean demo demo-dax-root check check-all check-debug fuzz-kernel stress bench bench-fscache bench-dax host-test setup
 all: modules
 
 modules:
@@ -41,6 +42,9 @@ host-test:
 
 demo:
 	tools/demo
+
+demo-dax-root:
+	tools/demo-dax-root --kernel $(KERNEL)
 
 check:
 	tools/check
