@@ -7,8 +7,10 @@
 //! SEED * 1000000 + i (erofs-mutate SEED*1000000+i IMAGE OUT gives the same
 //! bytes). WORKERS threads take images in turn; each writes its image to
 //! /tmp, mounts it read-only with FSTYPE — through its own loop device
-//! (/dev/loopW), or as a regular file for every fourth seed (file-backed
-//! mounts), with one of a few option sets; calls statfs, walks the mount
+//! (/dev/loopW), as a regular file for every fourth seed (file-backed
+//! mounts), or, for another fourth when the guest has a pmem device per
+//! worker (/dev/pmemW, tools/fuzz-kernel attaches them), written onto
+//! that device and mounted with dax=always — with one of a few option sets; calls statfs, walks the mount
 //! in full (lstat, readdir, readlink, listxattr/getxattr, read of up to
 //! 1 MiB a file), reads every file through pread, readv, mmap, splice,
 //! sendfile and O_DIRECT, and unmounts.
@@ -166,6 +168,7 @@ fn worker(sh: &Shared, w: usize) {
     let mnt = format!("/mnt/fuzz-{w}");
     let _ = std::fs::create_dir_all(&mnt);
     let loop_dev = format!("/dev/loop{w}");
+    let pmem_dev = format!("/dev/pmem{w}");
     while !sh.stop.load(Ordering::Relaxed) {
         let i = sh.next.fetch_add(1, Ordering::Relaxed);
         if i > sh.iter {
@@ -189,10 +192,22 @@ fn worker(sh: &Shared, w: usize) {
             fail(format!("{img_path}: {e}"));
         }
         let file_backed = seed % 4 == 3;
-        let attached = if file_backed { None } else { Some(LoopDev::attach(&loop_dev, &img_path)) };
-        let source = if file_backed { img_path.clone() } else { loop_dev.clone() };
-        let options = MOUNT_OPTIONS[((seed / 4) % MOUNT_OPTIONS.len() as u64) as usize];
-        if mount(&source, &mnt, &sh.fstype, options) {
+        let dax = seed % 4 == 1 && write_device(&pmem_dev, &bytes);
+        let attached = if file_backed || dax { None } else { Some(LoopDev::attach(&loop_dev, &img_path)) };
+        let source = if dax {
+            pmem_dev.clone()
+        } else if file_backed {
+            img_path.clone()
+        } else {
+            loop_dev.clone()
+        };
+        let base_options = MOUNT_OPTIONS[((seed / 4) % MOUNT_OPTIONS.len() as u64) as usize];
+        let options = match (dax, base_options) {
+            (true, "") => "dax=always".to_string(),
+            (true, o) => format!("{o},dax=always"),
+            (false, o) => o.to_string(),
+        };
+        if mount(&source, &mnt, &sh.fstype, &options) {
             sh.mounted.fetch_add(1, Ordering::Relaxed);
             let root = Path::new(&mnt);
             let m = cstr(root);
@@ -211,6 +226,22 @@ fn worker(sh: &Shared, w: usize) {
         }
         drop(attached);
     }
+}
+
+/// Writes `bytes` onto the block device `dev` and zeroes the rest of it,
+/// so that what the image does not cover reads the same every time; false
+/// when there is no such device or the image does not fit.
+fn write_device(dev: &str, bytes: &[u8]) -> bool {
+    use std::io::{Seek, SeekFrom};
+    let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(dev) else { return false };
+    let Ok(size) = f.seek(SeekFrom::End(0)) else { return false };
+    if bytes.len() as u64 > size || f.seek(SeekFrom::Start(0)).is_err() {
+        return false;
+    }
+    if let Err(e) = f.write_all(bytes).and_then(|()| f.write_all(&vec![0u8; (size - bytes.len() as u64) as usize])).and_then(|()| f.sync_all()) {
+        fail(format!("{dev}: {e}"));
+    }
+    true
 }
 
 fn mount(source: &str, target: &str, fstype: &CString, options: &str) -> bool {
