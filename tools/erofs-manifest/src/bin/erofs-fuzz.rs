@@ -238,7 +238,9 @@ fn write_device(dev: &str, bytes: &[u8]) -> bool {
     if bytes.len() as u64 > size || f.seek(SeekFrom::Start(0)).is_err() {
         return false;
     }
-    if let Err(e) = f.write_all(bytes).and_then(|()| f.write_all(&vec![0u8; (size - bytes.len() as u64) as usize])).and_then(|()| f.sync_all()) {
+    if let Err(e) =
+        f.write_all(bytes).and_then(|()| f.write_all(&vec![0u8; (size - bytes.len() as u64) as usize])).and_then(|()| f.sync_all())
+    {
         fail(format!("{dev}: {e}"));
     }
     true
