@@ -18,11 +18,12 @@ impl Drop for Server {
     }
 }
 
-/// erofs-httpd on a free loopback port, serving `root`.
+/// erofs-httpd on a free loopback port (it binds port 0 and says which
+/// port it got: asking for a port found free beforehand races with the
+/// other tests), serving `root`.
 fn serve(root: &std::path::Path, extra: &[&str]) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_erofs-httpd"))
-        .args(["--root", root.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--root", root.to_str().unwrap(), "--listen", "127.0.0.1:0"])
         .args(extra)
         .stderr(Stdio::piped())
         .spawn()
@@ -30,6 +31,7 @@ fn serve(root: &std::path::Path, extra: &[&str]) -> Server {
     let mut line = String::new();
     BufReader::new(child.stderr.as_mut().unwrap()).read_line(&mut line).unwrap();
     assert!(line.contains("listening"), "{line}");
+    let port = line.trim().rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("no port in {line}"));
     Server { child, port }
 }
 

@@ -25,7 +25,8 @@ Serves the files of DIR over HTTP/1.1 with byte ranges (default listen
 address 127.0.0.1:8080). --delay waits MS milliseconds before each answer;
 --fail-every N answers every Nth request with 503; --stall-every N
 accepts every Nth request and never answers it (the client must time out).
-Prints \"listening\" once it accepts connections.";
+Prints \"listening on ADDRESS\" (the port bound, when given as 0) once it
+accepts connections.";
 
 struct Config {
     root: PathBuf,
@@ -197,7 +198,11 @@ fn main() -> ExitCode {
     if let Some(p) = &cfg.stats {
         stats.write(p);
     }
-    eprintln!("erofs-httpd: listening on {listen}");
+    // The address bound, so that a port of 0 (any free one) is known.
+    match listener.local_addr() {
+        Ok(a) => eprintln!("erofs-httpd: listening on {a}"),
+        Err(_) => eprintln!("erofs-httpd: listening on {listen}"),
+    }
     for conn in listener.incoming() {
         let Ok(conn) = conn else { continue };
         let (cfg, stats) = (cfg.clone(), stats.clone());
