@@ -17,7 +17,9 @@ for f in /selftests/seeds/*.img /selftests/regressions/*.img; do
 	[ -f "$f" ] && imgs="$imgs $f"
 done
 # shellcheck disable=SC2086 # the image list is split on purpose
-erofs-fuzz "$iter" "$base" "$(nproc)" erofs_rs $imgs || exit 1
+# The pmem devices tools/fuzz-kernel attached are the fuzzer's: a share
+# of the images goes onto them, mounted with dax=always.
+EROFS_FUZZ_PMEM=1 erofs-fuzz "$iter" "$base" "$(nproc)" erofs_rs $imgs || exit 1
 rmmod erofs_rs || { echo "rmmod erofs_rs failed"; exit 1; }
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 if [ -e /sys/kernel/debug/kmemleak ]; then

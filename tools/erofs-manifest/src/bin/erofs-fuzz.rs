@@ -8,9 +8,10 @@
 //! bytes). WORKERS threads take images in turn; each writes its image to
 //! /tmp, mounts it read-only with FSTYPE — through its own loop device
 //! (/dev/loopW), as a regular file for every fourth seed (file-backed
-//! mounts), or, for another fourth when the guest has a pmem device per
-//! worker (/dev/pmemW, tools/fuzz-kernel attaches them), written onto
-//! that device and mounted with dax=always — with one of a few option sets; calls statfs, walks the mount
+//! mounts), or, for another fourth when EROFS_FUZZ_PMEM=1 says the pmem
+//! devices are the fuzzer's (/dev/pmemW, one per worker, which
+//! tools/fuzz-kernel attaches), written onto that device and mounted with
+//! dax=always — with one of a few option sets; calls statfs, walks the mount
 //! in full (lstat, readdir, readlink, listxattr/getxattr, read of up to
 //! 1 MiB a file), reads every file through pread, readv, mmap, splice,
 //! sendfile and O_DIRECT, and unmounts.
@@ -75,6 +76,9 @@ struct Shared {
     /// and the hang check.
     in_flight: Mutex<Vec<(String, Instant)>>,
     out: Mutex<()>,
+    /// The pmem devices are the fuzzer's to write (EROFS_FUZZ_PMEM=1):
+    /// elsewhere they may hold a test's images.
+    pmem: bool,
 }
 
 fn fail(msg: String) -> ! {
@@ -112,6 +116,7 @@ fn main() {
         stop: AtomicBool::new(false),
         in_flight: Mutex::new(vec![(String::new(), Instant::now()); workers as usize]),
         out: Mutex::new(()),
+        pmem: std::env::var("EROFS_FUZZ_PMEM").is_ok_and(|v| v == "1"),
     };
     let kmsg = Kmsg::open();
     std::thread::scope(|s| {
@@ -192,7 +197,7 @@ fn worker(sh: &Shared, w: usize) {
             fail(format!("{img_path}: {e}"));
         }
         let file_backed = seed % 4 == 3;
-        let dax = seed % 4 == 1 && write_device(&pmem_dev, &bytes);
+        let dax = sh.pmem && seed % 4 == 1 && write_device(&pmem_dev, &bytes);
         let attached = if file_backed || dax { None } else { Some(LoopDev::attach(&loop_dev, &img_path)) };
         let source = if dax {
             pmem_dev.clone()
