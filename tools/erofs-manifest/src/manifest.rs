@@ -77,6 +77,13 @@ fn walk(root: &Path, rel: &Path, o: &Opts, out: &mut impl Write, errors: &mut u3
     }
     names.sort();
     for n in names {
+        // A name that does not name an entry (a corrupt image's, starting
+        // with NUL) would name this directory again, forever.
+        if !crate::readcheck::usable_name(&n) {
+            *errors += 1;
+            let _ = writeln!(out, "{} ERROR readdir: unusable name {:?}", rel.display(), n);
+            continue;
+        }
         walk(root, &rel.join(n), o, out, errors);
     }
 }

@@ -49,10 +49,22 @@ pub fn write(root: &Path, seed: u64, cap: u64, out: &mut impl Write) {
     }
 }
 
+/// Whether a directory entry's name can be joined to its directory's path
+/// to name the entry (not empty, no slash).
+pub fn usable_name(name: &std::ffi::OsStr) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    !name.is_empty() && !name.as_bytes().contains(&b'/')
+}
+
 fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     out.push(dir.to_path_buf());
     let Ok(rd) = std::fs::read_dir(dir) else { return };
     for e in rd.flatten() {
+        // A corrupt image's name may start with a NUL (getdents shows it
+        // empty): joined, it would name this directory again, forever.
+        if !usable_name(&e.file_name()) {
+            continue;
+        }
         let p = e.path();
         match e.file_type() {
             Ok(t) if t.is_dir() => collect(&p, out),
