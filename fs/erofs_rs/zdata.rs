@@ -160,12 +160,14 @@ impl<'a> ZReader<'a> {
         Self { sbi, zinfo: inode_zinfo, last: None, whole: false, stored: None, prefetched: (0, 0), read_ahead: false }
     }
 
-    /// A reader that decodes whole extents: readahead fills every folio of
-    /// an extent, and keeps what passes the batch's end for the next one.
-    /// `batch_len` is the length of the batch, in bytes.
+    /// A reader for a readahead batch of `batch_len` bytes. Batches of
+    /// more than a page, which the VFS makes for sequential reads, decode
+    /// whole extents: readahead fills every folio of an extent, and keeps
+    /// what passes the batch's end for the next one. A one-page batch (a
+    /// random read) decodes what it needs, as `read_folio` does.
     pub(crate) fn whole_extents(mut self, batch_len: u64) -> Self {
-        self.whole = true;
-        self.read_ahead = batch_len > crate::vfs::PAGE_SIZE as u64;
+        self.whole = batch_len > crate::vfs::PAGE_SIZE as u64;
+        self.read_ahead = self.whole;
         self
     }
 
