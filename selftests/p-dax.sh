@@ -12,6 +12,10 @@
 . /selftests/lib.sh
 img=$1
 dev=$(pmem_of "$img")
+if [ ! -b "$dev" ]; then
+	echo "no pmem device for $img in this guest (tools/vm --pmem)"
+	exit 77
+fi
 opts=ro,dax=always
 if grep -qx "$img-blob" /selftests/data/pmems; then
 	opts="$opts,device=$(pmem_of "$img-blob")"
