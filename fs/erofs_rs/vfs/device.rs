@@ -143,14 +143,7 @@ impl Device {
     pub(crate) fn blob(blob: super::fscache::Blob) -> Self {
         // INVARIANT: the blob's inode, and so its page cache, is held by
         // the blob kept here.
-        Self {
-            mapping: blob.mapping(),
-            bdev: core::ptr::null_mut(),
-            dax: core::ptr::null_mut(),
-            dax_part_off: 0,
-            readahead_end: u64::MAX,
-            _holder: Holder::Blob(blob),
-        }
+        Self::of_blob(blob.mapping(), Holder::Blob(blob))
     }
 
     /// A blob of a shared domain (see `blob`).
@@ -158,14 +151,14 @@ impl Device {
     pub(crate) fn shared_blob(blob: super::fscache::SharedBlob) -> Self {
         // INVARIANT: the registry keeps the blob's inode while `blob` counts
         // as one of its users.
-        Self {
-            mapping: blob.mapping(),
-            bdev: core::ptr::null_mut(),
-            dax: core::ptr::null_mut(),
-            dax_part_off: 0,
-            readahead_end: u64::MAX,
-            _holder: Holder::SharedBlob(blob),
-        }
+        Self::of_blob(blob.mapping(), Holder::SharedBlob(blob))
+    }
+
+    /// A blob's page cache `mapping`, kept alive by `holder`: no block
+    /// device, no DAX.
+    #[cfg(erofs_rs_fscache)]
+    fn of_blob(mapping: *mut bindings::address_space, holder: Holder) -> Self {
+        Self { mapping, bdev: core::ptr::null_mut(), dax: core::ptr::null_mut(), dax_part_off: 0, readahead_end: u64::MAX, _holder: holder }
     }
 
     /// Size in bytes.
