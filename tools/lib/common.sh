@@ -7,6 +7,8 @@ set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${EROFS_RS_CACHE:-/var/cache/erofs-rs}
 ROOTFS=$CACHE/rootfs-trixie
+# Debian forky: erofs-utils 1.9.x, for the images only 7.x's C driver reads.
+ROOTFS_NEXT=$CACHE/rootfs-forky
 # The test kernel: KERNEL=6.12 (default) or 7.3, one file each in kernel/.
 KERNEL=${KERNEL:-6.12}
 KERNEL_FILE=$REPO_ROOT/kernel/linux-source-$KERNEL.version
