@@ -25,6 +25,8 @@ use vfs::fscache::BlobSource;
 /// devices in device-table order.
 pub(crate) struct MetaSource {
     devices: KVec<Device>,
+    /// The decoded data of the metabox inode, on METABOX images.
+    metabox: Option<KVVec<u8>>,
     /// Where an fscache-backed mount's blobs come from, released after
     /// them (fields drop in order).
     #[cfg(erofs_rs_fscache)]
@@ -44,6 +46,7 @@ impl MetaSource {
         }
         Ok(Self {
             devices,
+            metabox: None,
             #[cfg(erofs_rs_fscache)]
             _blobs: None,
         })
@@ -56,7 +59,12 @@ impl MetaSource {
     pub(crate) fn fscache(blobs: BlobSource, primary: &[u8]) -> Result<Self> {
         let mut devices = KVec::new();
         devices.push(blobs.device(primary, true)?, GFP_KERNEL)?;
-        Ok(Self { devices, _blobs: Some(blobs) })
+        Ok(Self { devices, metabox: None, _blobs: Some(blobs) })
+    }
+
+    /// Serves [`format::METABOX`] from `data`, the whole metabox.
+    pub(crate) fn set_metabox(&mut self, data: KVVec<u8>) {
+        self.metabox = Some(data);
     }
 
     /// Readahead of device `dev` stops at `bytes`.
@@ -127,6 +135,12 @@ impl Source for MetaSource {
     type Bytes<'a> = MappedBytes<'a>;
 
     fn bytes(&self, dev: u16, offset: u64, len: usize) -> format::Result<MappedBytes<'_>> {
+        if dev == format::METABOX {
+            let m = self.metabox.as_ref().ok_or(format::Error::BadDeviceId(dev))?;
+            let start = usize::try_from(offset).map_err(|_| format::Error::OutOfRange)?;
+            let end = start.checked_add(len).ok_or(format::Error::OutOfRange)?;
+            return m.get(start..end).map(MappedBytes::borrowed).ok_or(format::Error::OutOfRange);
+        }
         let d = self.devices.get(dev as usize).ok_or(format::Error::BadDeviceId(dev))?;
         let end = offset.checked_add(len as u64).ok_or(format::Error::OutOfRange)?;
         // The format core never crosses a 4 KiB boundary; one page serves.
@@ -168,7 +182,7 @@ pub(crate) fn with_block<R>(sbi: &ErofsSb, di: &ErofsInode, index: u64, f: impl 
         return Err(format::Error::BadSize);
     }
     let (dev, off) = match ext.map {
-        Mapping::Inline { pa } => (0, pa),
+        Mapping::Inline { dev, pa } => (dev, pa),
         Mapping::Mapped { device_id, pa } => map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa)?,
         // A hole in a directory or symlink cannot hold its data.
         Mapping::Hole => return Err(format::Error::BadDirent),
@@ -352,7 +366,7 @@ fn fiemap_extent(inode: &Inode<Erofs>, pos: u64, len: u64) -> Result<FiemapExten
     let (offset, elen) = (pos - back, ext.len + back);
     let kind = match ext.map {
         Mapping::Hole => FiemapKind::Hole,
-        Mapping::Inline { pa } => FiemapKind::Inline(pa),
+        Mapping::Inline { pa, .. } => FiemapKind::Inline(pa),
         Mapping::Mapped { device_id, pa } => {
             let (_, off) = map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa - back).map_err(err)?;
             FiemapKind::Mapped(off)
@@ -374,8 +388,8 @@ fn iomap_begin<'a>(inode: &'a Inode<Erofs>, pos: u64, length: u64) -> Result<IoM
     let ext = map_blocks(&sbi.src, &sbi.disk, di, pos).map_err(err)?;
     Ok(match ext.map {
         Mapping::Hole => IoMapping::Hole { offset: ext.la, length: ext.len },
-        Mapping::Inline { pa } => {
-            let bytes = sbi.src.bytes(0, pa, ext.len as usize).map_err(err)?;
+        Mapping::Inline { dev, pa } => {
+            let bytes = sbi.src.bytes(dev, pa, ext.len as usize).map_err(err)?;
             IoMapping::Inline { offset: ext.la, length: ext.len, bytes }
         }
         Mapping::Mapped { device_id, pa } => {

@@ -5,6 +5,7 @@
 
 use crate::format;
 use crate::format::dir::{iterate, DirBlocks};
+use crate::format::erofs_fs::FT_DIR;
 use crate::inode::ErofsInode;
 use crate::super_::{fs_error, Erofs, ErofsSb};
 use crate::vfs::file::{self, Ops};
@@ -32,7 +33,7 @@ pub(crate) fn readdir(dir: &Inode<Erofs>, emitter: &mut DirEmitter) -> Result {
     let start = emitter.pos();
     let mut last = start;
     let r = iterate(&mut blocks, di.size, sbi.disk.block_size(), start, |de, next| {
-        if !emitter.emit(de.name, de.nid, de.file_type) {
+        if !emitter.emit(de.name, sbi.disk.nid_to_ino64(de.nid), de.file_type) {
             return false;
         }
         emitter.set_pos(next);
@@ -41,7 +42,13 @@ pub(crate) fn readdir(dir: &Inode<Erofs>, emitter: &mut DirEmitter) -> Result {
     });
     match r {
         Ok(end) => {
-            emitter.set_pos(end.max(last));
+            let end = end.max(last);
+            emitter.set_pos(end);
+            // A directory without a stored `.` entry lists it last, at
+            // position i_size (7.x erofs_readdir).
+            if di.dot_omitted && end == di.size && emitter.emit(b".", sbi.disk.nid_to_ino64(di.nid), FT_DIR) {
+                emitter.set_pos(end + 1);
+            }
             Ok(())
         }
         Err(e) => Err(fs_error(sb.id(), format_args!("readdir nid {}", di.nid), e)),

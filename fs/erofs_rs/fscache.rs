@@ -117,8 +117,8 @@ fn read_range(sb_id: &CStr, sbi: &ErofsSb, di: &ErofsInode, range: &mut FolioRan
         let n = (in_ext.min(left as u64) as usize).next_multiple_of(page).min(left);
         match ext.map {
             Mapping::Hole => range.zero(at, n)?,
-            Mapping::Inline { pa } => {
-                let bytes = sbi.src.bytes(0, pa, in_ext as usize).map_err(err(la))?;
+            Mapping::Inline { dev, pa } => {
+                let bytes = sbi.src.bytes(dev, pa, in_ext as usize).map_err(err(la))?;
                 range.copy(at, &bytes)?;
                 range.zero(at + bytes.len(), n.saturating_sub(bytes.len()))?;
             }

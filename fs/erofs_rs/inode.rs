@@ -10,6 +10,7 @@ use crate::format::erofs_fs::{INODE_CHUNK_BASED, INODE_FLAT_PLAIN};
 use crate::format::inode::{FileType, Inode as DiskInode};
 use crate::format::zmap::ZInfo;
 use crate::super_::{fs_error, DaxMode, Erofs};
+use crate::vfs::compat::c_erofs;
 use crate::vfs::inode::{self as vi, AclType, GetLink, Kstat, Ops};
 use crate::vfs::{FiemapInfo, Inode, InodeParams, SuperBlock};
 use crate::{data, dir, fileio, namei, xattr, zdata};
@@ -66,7 +67,11 @@ pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParam
         gid: di.gid,
         nlink: di.nlink,
         size: di.size,
-        blocks: di.blocks_512,
+        blocks: if di.is_compressed() && c_erofs::COMPRESSED_BLOCKS_AS_STORED {
+            di.compressed_blocks << (disk.blkszbits - 9)
+        } else {
+            di.blocks_512
+        },
         mtime: di.mtime as i64,
         mtime_nsec: di.mtime_nsec,
         rdev_major: di.rdev_major,

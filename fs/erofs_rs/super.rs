@@ -152,8 +152,31 @@ pub(crate) fn finish_fill(
 ) -> Result<ErofsSb> {
     let z = KBox::pin_init(ZState::new(), GFP_KERNEL)?;
     let mut sbi = ErofsSb { disk, src, opts, devices, total_blocks, prefixes: KVec::new(), z };
+    if sbi.disk.has_metabox() {
+        let metabox = read_metabox(&sbi).map_err(|e| fs_error(sb.id(), format_args!("metabox nid {}", sbi.disk.metabox_nid), e))?;
+        sbi.src.set_metabox(metabox);
+    }
     sbi.prefixes = xattr::read_prefixes(sb, &sbi)?;
     Ok(sbi)
+}
+
+/// The largest metabox a mount loads.
+const METABOX_MAX: u64 = 256 << 20;
+
+/// The whole data of the metabox inode, decoded once at mount: the
+/// inodes, inline data and indexes of the nids with the metabox bit are
+/// read from it. (The C driver reads it through the metabox inode's page
+/// cache, which memory pressure can shrink; this copy stays for the
+/// mount's life.) The metabox inode itself is never in the metabox: the
+/// superblock checks its nid.
+fn read_metabox(sbi: &ErofsSb) -> format::Result<KVVec<u8>> {
+    let ino = format::inode::Inode::read(&sbi.src, &sbi.disk, sbi.disk.metabox_nid)?;
+    if ino.size > METABOX_MAX {
+        return Err(format::Error::Unsupported("a metabox over 256 MiB"));
+    }
+    let mut data = KVVec::from_elem(0u8, ino.size as usize, GFP_KERNEL).map_err(|_| format::Error::NoMemory)?;
+    crate::format::zdata::read_file(&mut crate::zdata::ZReader::new(sbi, None), &ino, 0, &mut data)?;
+    Ok(data)
 }
 
 fn flag(fc: &FsContext, value: Option<&[u8]>) -> Result {
@@ -303,7 +326,7 @@ impl FileSystem for Erofs {
     /// say it mounted).
     fn init_root(sb: &SuperBlock<Self>) -> Result<Root<Self>> {
         let nid = sb.data().disk.root_nid;
-        let root = sb.iget(nid)?;
+        let root = sb.iget(sb.data().disk.nid_to_ino64(nid))?;
         if root.data().file_type() != format::inode::FileType::Directory {
             pr_err!("{}: root inode {} is not a directory\n", sb.id(), nid);
             return Err(EINVAL);
@@ -313,8 +336,10 @@ impl FileSystem for Erofs {
         Ok(root)
     }
 
+    /// Inode numbers are nids, mapped as the 7.x C driver shows them on
+    /// metabox images (`nid_to_ino64`).
     fn read_inode(sb: &SuperBlock<Self>, ino: u64) -> Result<(InodeParams<Self>, inode::ErofsInode)> {
-        inode::read_inode(sb, ino)
+        inode::read_inode(sb, sb.data().disk.ino64_to_nid(ino))
     }
 
     fn xattr_get(inode: &Inode<Self>, index: i32, name: &[u8], buf: Option<&mut [u8]>) -> Result<usize> {

@@ -5,6 +5,7 @@
 //! loaded at mount.
 
 use crate::format::inode::Inode as DiskInode;
+use crate::format::super_block::PrefixHome;
 use crate::format::xattr::{self, LongPrefix};
 use crate::format::{self, read_exact};
 use crate::super_::{fs_error, Erofs, ErofsSb};
@@ -45,17 +46,22 @@ fn can_list(index: u8, user_xattr: bool) -> bool {
 }
 
 /// Reads the long xattr name prefix table (erofs_xattr_prefixes_init):
-/// from the packed inode when the image has one, else from the metadata.
+/// from the metabox, the packed inode or the plain metadata (see
+/// `PrefixHome`).
 pub(crate) fn read_prefixes(sb: &SuperBlock<Erofs, New>, sbi: &ErofsSb) -> Result<KVec<LongPrefix>> {
     let disk = &sbi.disk;
     let mut out = KVec::new();
     if disk.xattr_prefix_count == 0 {
         return Ok(out);
     }
-    let packed = match disk.packed_inode() {
-        Some(nid) => Some(DiskInode::read(&sbi.src, disk, nid).map_err(|e| fs_error(sb.id(), format_args!("packed inode"), e))?),
-        None => None,
+    let home = disk.xattr_prefix_home();
+    let packed = match home {
+        PrefixHome::Packed(nid) => {
+            Some(DiskInode::read(&sbi.src, disk, nid).map_err(|e| fs_error(sb.id(), format_args!("packed inode"), e))?)
+        }
+        _ => None,
     };
+    let dev = if home == PrefixHome::Metabox { format::METABOX } else { 0 };
     let mut pos = (disk.xattr_prefix_start as u64) << 2;
     for _ in 0..disk.xattr_prefix_count {
         let p = xattr::read_long_prefix(
@@ -67,7 +73,7 @@ pub(crate) fn read_prefixes(sb: &SuperBlock<Erofs, New>, sbi: &ErofsSb) -> Resul
                     }
                     crate::format::zdata::read_file(&mut crate::zdata::ZReader::new(sbi, None), ino, at, buf)
                 }
-                None => read_exact(&sbi.src, 0, at, disk.block_size(), buf),
+                None => read_exact(&sbi.src, dev, at, disk.block_size(), buf),
             },
             &mut pos,
         )

@@ -17,8 +17,9 @@ pub enum Mapping {
     /// index says, before device mapping).
     Mapped { device_id: u16, pa: u64 },
     /// The tail of a FLAT_INLINE inode, in the metadata block right after
-    /// the inode: always on the primary device.
-    Inline { pa: u64 },
+    /// the inode: on the inode's metadata device `dev` (the primary
+    /// device or the metabox).
+    Inline { dev: u16, pa: u64 },
 }
 
 /// The mapping of `[la, la + len)` of a file.
@@ -44,10 +45,15 @@ pub fn map_blocks<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, l
             let lastblk = if inline { nblocks.saturating_sub(1) } else { nblocks };
             let flat_end = lastblk * blksz;
             if la < flat_end {
-                let base = sb.block_offset(inode.i_u as u64)?;
-                let pa = base.checked_add(la).ok_or(Error::BadBlockAddress(inode.i_u as u64))?;
+                // A plain inode whose start block is NULL_ADDR has no
+                // blocks: it reads as zeros (7.x).
+                let Some(startblk) = inode.startblk else {
+                    return Ok(Extent { la, len: flat_end - la, map: Mapping::Hole });
+                };
+                let base = sb.block_offset(startblk)?;
+                let pa = base.checked_add(la).ok_or(Error::BadBlockAddress(startblk))?;
                 // The whole flat range must be addressable.
-                base.checked_add(flat_end).ok_or(Error::BadBlockAddress(inode.i_u as u64))?;
+                base.checked_add(flat_end).ok_or(Error::BadBlockAddress(startblk))?;
                 return Ok(Extent { la, len: flat_end - la, map: Mapping::Mapped { device_id: 0, pa } });
             }
             if !inline {
@@ -59,7 +65,7 @@ pub fn map_blocks<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, l
             if pa % blksz + len > blksz {
                 return Err(Error::BadInlineData);
             }
-            Ok(Extent { la, len, map: Mapping::Inline { pa } })
+            Ok(Extent { la, len, map: Mapping::Inline { dev: inode.meta_dev, pa } })
         }
         INODE_CHUNK_BASED => {
             let (indexes, unit) = chunk_index_unit(inode);
@@ -67,24 +73,35 @@ pub fn map_blocks<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, l
             let pos = chunk_index_pos(inode, unit, chunknr)?;
             let chunk_start = chunknr << inode.chunkbits;
             let chunk_len = (1u64 << inode.chunkbits).min((inode.size - chunk_start).div_ceil(blksz) * blksz);
-            let bytes = src.bytes(0, pos, unit as usize)?;
-            let b: &[u8] = &bytes;
-            let (blkaddr, device_id) = if indexes {
-                (chunk_index::STARTBLK_LO.get(b)?, chunk_index::DEVICE_ID.get(b)?)
-            } else {
-                (block_map_entry::BLKADDR.get(b)?, 0)
-            };
             let skip = la - chunk_start;
-            if blkaddr == NULL_ADDR {
+            let Some((device_id, blkaddr)) = chunk_entry(src, sb, inode, indexes, pos)? else {
                 return Ok(Extent { la, len: chunk_len - skip, map: Mapping::Hole });
-            }
-            let pa = sb.block_offset(blkaddr as u64)?.checked_add(skip).ok_or(Error::BadBlockAddress(blkaddr as u64))?;
-            let device_id = device_id & device_id_mask(sb);
+            };
+            let pa = sb.block_offset(blkaddr)?.checked_add(skip).ok_or(Error::BadBlockAddress(blkaddr))?;
             Ok(Extent { la, len: chunk_len - skip, map: Mapping::Mapped { device_id, pa } })
         }
         INODE_COMPRESSED_FULL | INODE_COMPRESSED_COMPACT => Err(Error::Unsupported("compressed data through map_blocks")),
         other => Err(Error::UnsupportedDataLayout(other)),
     }
+}
+
+/// The chunk index or block map entry at `pos` of the inode's metadata
+/// device (erofs_map_chunks): (device id, start block), `None` for a
+/// hole. Indexes of the 48-bit chunk format add `startblk_hi`.
+fn chunk_entry<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, indexes: bool, pos: u64) -> Result<Option<(u16, u64)>> {
+    let unit = if indexes { CHUNK_INDEX_SIZE } else { BLOCK_MAP_ENTRY_SIZE };
+    let bytes = src.bytes(inode.meta_dev, pos, unit as usize)?;
+    let b: &[u8] = &bytes;
+    if !indexes {
+        let blkaddr = block_map_entry::BLKADDR.get(b)?;
+        return Ok((blkaddr != NULL_ADDR).then_some((0, blkaddr as u64)));
+    }
+    let mask = if inode.chunkformat & CHUNK_FORMAT_48BIT != 0 { BLKADDR_48BIT_MASK } else { u32::MAX as u64 };
+    let blkaddr = ((chunk_index::STARTBLK_HI.get(b)? as u64) << 32 | chunk_index::STARTBLK_LO.get(b)? as u64) & mask;
+    if blkaddr == mask {
+        return Ok(None);
+    }
+    Ok(Some((chunk_index::DEVICE_ID.get(b)? & device_id_mask(sb), blkaddr)))
 }
 
 /// Whether a chunk-based inode has chunk indexes (else a block map), and
@@ -127,14 +144,7 @@ pub fn map_chunk_run<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode
     // Entry `n` of the run: (device id, block address), None for a hole.
     let entry = |n: u64| -> Result<Option<(u16, u64)>> {
         let at = pos.checked_add(n * unit).ok_or(Error::BadNid(inode.nid))?;
-        let bytes = src.bytes(0, at, unit as usize)?;
-        let b: &[u8] = &bytes;
-        let (blkaddr, device_id) = if indexes {
-            (chunk_index::STARTBLK_LO.get(b)?, chunk_index::DEVICE_ID.get(b)? & device_id_mask(sb))
-        } else {
-            (block_map_entry::BLKADDR.get(b)?, 0)
-        };
-        Ok((blkaddr != NULL_ADDR).then_some((device_id, blkaddr as u64)))
+        chunk_entry(src, sb, inode, indexes, at)
     };
     let chunk_blocks = (1u64 << inode.chunkbits) / blksz;
     let first = entry(0)?;

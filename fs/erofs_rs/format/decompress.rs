@@ -77,6 +77,10 @@ pub fn decode_extent<D: Decompressor + ?Sized>(sb: &SuperBlock, ext: &ZExtent, s
                 dec.decompress(algorithm, input, out, partial)
             }
         }
+        ZKind::Hole => {
+            out.fill(0);
+            Ok(())
+        }
         ZKind::Fragment { .. } => Err(Error::WrongFileType),
     }
 }

@@ -8,12 +8,21 @@ pub const SUPER_OFFSET: u64 = 1024;
 pub const SUPER_MAGIC_V1: u32 = 0xE0F5_E1E2;
 /// Size of the superblock without extension slots.
 pub const SUPER_BLOCK_SIZE: usize = 128;
+/// Size of the largest superblock erofs-utils 1.9 writes (one extension
+/// slot: `build_time`, `rootnid_8b`, `metabox_nid`).
+pub const SUPER_BLOCK_MAX_SIZE: usize = 144;
 /// Size of one superblock extension slot.
 pub const SB_EXTSLOT_SIZE: usize = 16;
 
 pub const FEATURE_COMPAT_SB_CHKSUM: u32 = 0x1;
 pub const FEATURE_COMPAT_MTIME: u32 = 0x2;
 pub const FEATURE_COMPAT_XATTR_FILTER: u32 = 0x4;
+/// Shared xattrs live in the metabox.
+pub const FEATURE_COMPAT_SHARED_EA_IN_METABOX: u32 = 0x8;
+/// The long xattr name prefixes are in the metadata, not the packed inode.
+pub const FEATURE_COMPAT_PLAIN_XATTR_PFX: u32 = 0x10;
+/// Inodes carry a content fingerprint xattr (`ishare_xattr_prefix_id`).
+pub const FEATURE_COMPAT_ISHARE_XATTRS: u32 = 0x20;
 
 pub const FEATURE_INCOMPAT_ZERO_PADDING: u32 = 0x1;
 pub const FEATURE_INCOMPAT_COMPR_CFGS: u32 = 0x2;
@@ -25,8 +34,12 @@ pub const FEATURE_INCOMPAT_ZTAILPACKING: u32 = 0x10;
 pub const FEATURE_INCOMPAT_FRAGMENTS: u32 = 0x20;
 pub const FEATURE_INCOMPAT_DEDUPE: u32 = 0x20;
 pub const FEATURE_INCOMPAT_XATTR_PREFIXES: u32 = 0x40;
+/// 48-bit block addresses, nids and counts; mtimes relative to an epoch.
+pub const FEATURE_INCOMPAT_48BIT: u32 = 0x80;
+/// Metadata in its own (possibly compressed) inode, the metabox.
+pub const FEATURE_INCOMPAT_METABOX: u32 = 0x100;
 /// Every incompatible feature bit this reader implements.
-pub const ALL_FEATURE_INCOMPAT: u32 = 0x7f;
+pub const ALL_FEATURE_INCOMPAT: u32 = 0x1ff;
 
 /// Size of one device table slot.
 pub const DEVT_SLOT_SIZE: u64 = 128;
@@ -36,8 +49,13 @@ pub const INODE_LAYOUT_COMPACT: u16 = 0;
 pub const INODE_LAYOUT_EXTENDED: u16 = 1;
 pub const INODE_COMPACT_SIZE: usize = 32;
 pub const INODE_EXTENDED_SIZE: usize = 64;
+/// `i_format` bit 4 of compact non-directory inodes: nlink is 1 and
+/// `i_nb` holds the high bits of the start block or block count.
+pub const I_NLINK_1_BIT: u16 = 4;
+/// `i_format` bit 4 of directories: the `.` entry is not stored.
+pub const I_DOT_OMITTED_BIT: u16 = 4;
 /// All defined `i_format` bits.
-pub const I_ALL: u16 = 0xf;
+pub const I_ALL: u16 = 0x1f;
 /// Inode slot size: nids count 32-byte slots.
 pub const ISLOT_BITS: u32 = 5;
 
@@ -50,14 +68,22 @@ pub const INODE_CHUNK_BASED: u8 = 4;
 
 pub const CHUNK_FORMAT_BLKBITS_MASK: u16 = 0x1f;
 pub const CHUNK_FORMAT_INDEXES: u16 = 0x20;
-pub const CHUNK_FORMAT_ALL: u16 = 0x3f;
-/// A chunk that is a hole.
+/// Chunk indexes hold 48-bit block addresses (`startblk_hi`).
+pub const CHUNK_FORMAT_48BIT: u16 = 0x40;
+pub const CHUNK_FORMAT_ALL: u16 = 0x7f;
+/// A chunk that is a hole (and the start block of a plain inode
+/// without data): all ones in as many bits as the address has.
 pub const NULL_ADDR: u32 = u32::MAX;
+/// Block addresses of 48-bit images.
+pub const BLKADDR_48BIT_MASK: u64 = (1 << 48) - 1;
 pub const BLOCK_MAP_ENTRY_SIZE: u64 = 4;
 pub const CHUNK_INDEX_SIZE: u64 = 8;
 
 /// Directory entry size.
 pub const DIRENT_SIZE: usize = 12;
+/// A nid with this bit names an inode in the metabox.
+pub const DIRENT_NID_METABOX_BIT: u32 = 63;
+pub const DIRENT_NID_MASK: u64 = (1 << DIRENT_NID_METABOX_BIT) - 1;
 pub const NAME_LEN: usize = 255;
 
 /// File types of `erofs_dirent.file_type` (the generic `FT_*` values).
@@ -208,11 +234,15 @@ layout!(
         FEATURE_COMPAT: Le32 @ 8,
         BLKSZBITS: Le8 @ 12,
         SB_EXTSLOTS: Le8 @ 13,
+        /// `rootnid_2b`; with 48BIT and `rootnid_8b`, `blocks_hi`.
         ROOT_NID: Le16 @ 14,
         INOS: Le64 @ 16,
-        BUILD_TIME: Le64 @ 24,
-        BUILD_TIME_NSEC: Le32 @ 32,
-        BLOCKS: Le32 @ 36,
+        /// Base seconds of compact inodes' mtimes (`build_time` before
+        /// erofs-utils 1.9).
+        EPOCH: Le64 @ 24,
+        /// Nanoseconds of compact inodes' mtimes.
+        FIXED_NSEC: Le32 @ 32,
+        BLOCKS_LO: Le32 @ 36,
         META_BLKADDR: Le32 @ 40,
         XATTR_BLKADDR: Le32 @ 44,
         // uuid[16] at 48, volume_name[16] at 64.
@@ -226,6 +256,13 @@ layout!(
         XATTR_PREFIX_START: Le32 @ 92,
         PACKED_NID: Le64 @ 96,
         XATTR_FILTER_RESERVED: Le8 @ 104,
+        ISHARE_XATTR_PREFIX_ID: Le8 @ 105,
+        /// Seconds after `EPOCH` the image was made.
+        BUILD_TIME: Le32 @ 108,
+        /// 48BIT: the root nid (0: `ROOT_NID` holds it).
+        ROOTNID_8B: Le64 @ 112,
+        /// METABOX: the nid of the metabox inode (needs an extension slot).
+        METABOX_NID: Le64 @ 128,
     }
 );
 
@@ -240,8 +277,12 @@ layout!(
         I_FORMAT: Le16 @ 0,
         I_XATTR_ICOUNT: Le16 @ 2,
         I_MODE: Le16 @ 4,
-        I_NLINK: Le16 @ 6,
+        /// `i_nb`: nlink, or with I_NLINK_1 the high 16 bits of the start
+        /// block or block count.
+        I_NB: Le16 @ 6,
         I_SIZE: Le32 @ 8,
+        /// Seconds after the superblock's epoch.
+        I_MTIME: Le32 @ 12,
         /// Raw block address, compressed block count, rdev or chunk info.
         I_U: Le32 @ 16,
         I_INO: Le32 @ 20,
@@ -256,6 +297,8 @@ layout!(
         I_FORMAT: Le16 @ 0,
         I_XATTR_ICOUNT: Le16 @ 2,
         I_MODE: Le16 @ 4,
+        /// `i_nb`: the high 16 bits of the start block or block count.
+        I_NB: Le16 @ 6,
         I_SIZE: Le64 @ 8,
         I_U: Le32 @ 16,
         I_INO: Le32 @ 20,
@@ -306,8 +349,11 @@ layout!(
 layout!(
     /// `struct erofs_deviceslot`: tag[64] at 0, then the sizes.
     deviceslot, size 128, {
-        BLOCKS: Le32 @ 64,
-        MAPPED_BLKADDR: Le32 @ 68,
+        BLOCKS_LO: Le32 @ 64,
+        /// Where the device starts in the unified address space.
+        UNIADDR_LO: Le32 @ 68,
+        BLOCKS_HI: Le16 @ 72,
+        UNIADDR_HI: Le16 @ 74,
     }
 );
 
@@ -340,6 +386,30 @@ layout!(
         H_ALGORITHMTYPE: Le8 @ 6,
         /// Logical cluster bits - block size bits (bits 0-3), and flags.
         H_CLUSTERBITS: Le8 @ 7,
+    }
+);
+
+layout!(
+    /// `struct z_erofs_map_header` of a COMPRESSED_FULL inode with
+    /// ADVISE_EXTENTS: the extent count replaces the other fields.
+    z_map_header_extents, size 8, {
+        H_EXTENTS_LO: Le32 @ 0,
+        H_ADVISE: Le16 @ 4,
+        H_EXTENTS_HI: Le16 @ 6,
+    }
+);
+
+layout!(
+    /// `struct z_erofs_extent` (encoded extents); an inode stores the
+    /// first 4, 8, 16 or 32 bytes of each record (ADVISE_EXTRECSZ).
+    z_extent, size 32, {
+        /// Encoded length, with the algorithm + 1 in bits 28.. (0: plain)
+        /// and PLEN_PARTIAL.
+        PLEN: Le32 @ 0,
+        PSTART_LO: Le32 @ 4,
+        PSTART_HI: Le32 @ 8,
+        LSTART_LO: Le32 @ 12,
+        LSTART_HI: Le32 @ 16,
     }
 );
 

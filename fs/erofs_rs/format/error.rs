@@ -33,6 +33,10 @@ pub enum Error {
     BadDeviceId(u16),
     /// The compression configurations after the superblock are malformed.
     BadCompressionConfig,
+    /// `ishare_xattr_prefix_id` names no long xattr prefix.
+    BadIshareXattrPrefix(u8),
+    /// The metabox nid is missing from the superblock or in the metabox.
+    BadMetabox,
     /// An inode number points outside the metadata area.
     BadNid(u64),
     /// An inode's `i_format` has bits we do not know.
@@ -123,6 +127,8 @@ impl fmt::Display for Error {
             Error::BadDeviceTable => write!(f, "corrupted device table"),
             Error::BadDeviceId(d) => write!(f, "invalid device id {d}"),
             Error::BadCompressionConfig => write!(f, "corrupted compression configurations"),
+            Error::BadIshareXattrPrefix(id) => write!(f, "invalid ishare xattr prefix id {id}"),
+            Error::BadMetabox => write!(f, "invalid metabox nid"),
             Error::BadNid(n) => write!(f, "invalid nid {n}"),
             Error::UnsupportedInodeFormat(x) => write!(f, "unsupported i_format {x:#x}"),
             Error::UnsupportedDataLayout(x) => write!(f, "unsupported datalayout {x}"),

@@ -51,7 +51,11 @@ impl FileType {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inode {
     pub nid: u64,
-    /// Byte offset of the on-disk inode on the primary device.
+    /// The device of the inode's metadata: 0 (the primary device) or
+    /// [`METABOX`](super::METABOX). Its inline xattrs, inline data, chunk and compression
+    /// indexes follow it there.
+    pub meta_dev: u16,
+    /// Byte offset of the on-disk inode on `meta_dev`.
     pub iloc: u64,
     /// 32 (compact) or 64 (extended).
     pub inode_isize: u32,
@@ -71,6 +75,13 @@ pub struct Inode {
     pub ino32: u32,
     /// Raw `i_u`: start block, rdev, compressed block count or chunk info.
     pub i_u: u32,
+    /// Flat layouts: the first data block (with the high bits of
+    /// 48-bit images), `None` for a plain inode without blocks.
+    pub startblk: Option<u64>,
+    /// Compressed layouts: the compressed block count.
+    pub compressed_blocks: u64,
+    /// A directory whose `.` entry is not stored (readdir makes it up).
+    pub dot_omitted: bool,
     /// Device number (new_encode_dev format decoded to major/minor).
     pub rdev_major: u32,
     pub rdev_minor: u32,
@@ -84,10 +95,10 @@ pub struct Inode {
 impl Inode {
     /// Reads inode `nid`, checking it as the C driver does.
     pub fn read<S: Source + ?Sized>(src: &S, sb: &SuperBlock, nid: u64) -> Result<Self> {
-        let iloc = sb.inode_offset(nid)?;
+        let (meta_dev, iloc) = sb.inode_location(nid)?;
         let blksz = sb.block_size();
         let mut raw = [0u8; INODE_EXTENDED_SIZE];
-        read_exact(src, 0, iloc, blksz, &mut raw[..INODE_COMPACT_SIZE])?;
+        read_exact(src, meta_dev, iloc, blksz, &mut raw[..INODE_COMPACT_SIZE])?;
         let ifmt = inode_compact::I_FORMAT.get(&raw)?;
         if ifmt & !I_ALL != 0 {
             return Err(Error::UnsupportedInodeFormat(ifmt));
@@ -100,6 +111,7 @@ impl Inode {
         let mode = inode_compact::I_MODE.get(&raw)?;
         let mut ino = Inode {
             nid,
+            meta_dev,
             iloc,
             inode_isize: 0,
             xattr_isize: xattr_ibody_size(xattr_icount),
@@ -114,17 +126,26 @@ impl Inode {
             mtime_nsec: 0,
             ino32: 0,
             i_u: 0,
+            startblk: None,
+            compressed_blocks: 0,
+            dot_omitted: false,
             rdev_major: 0,
             rdev_minor: 0,
             chunkformat: 0,
             chunkbits: 0,
             blocks_512: 0,
         };
+        // `i_nb` as the high 16 bits of the start block or block count,
+        // and how many bits a start block has (a NULL_ADDR start block is
+        // all ones in those bits).
+        let (nb_hi, addrbits);
         if inode_version(ifmt) == INODE_LAYOUT_EXTENDED {
             // An extended inode may cross a block boundary; read_exact
             // stitches the two halves as the C driver does.
             let tail_off = iloc.checked_add(INODE_COMPACT_SIZE as u64).ok_or(Error::BadNid(nid))?;
-            read_exact(src, 0, tail_off, blksz, &mut raw[INODE_COMPACT_SIZE..])?;
+            read_exact(src, meta_dev, tail_off, blksz, &mut raw[INODE_COMPACT_SIZE..])?;
+            nb_hi = inode_extended::I_NB.get(&raw)?;
+            addrbits = 48;
             ino.inode_isize = INODE_EXTENDED_SIZE as u32;
             let size = inode_extended::I_SIZE.get(&raw)?;
             if size > i64::MAX as u64 {
@@ -140,16 +161,36 @@ impl Inode {
             ino.nlink = inode_extended::I_NLINK.get(&raw)?;
         } else {
             ino.inode_isize = INODE_COMPACT_SIZE as u32;
-            ino.nlink = inode_compact::I_NLINK.get(&raw)? as u32;
+            let nb = inode_compact::I_NB.get(&raw)?;
+            if mode & S_IFMT != S_IFDIR && (ifmt >> I_NLINK_1_BIT) & 1 != 0 {
+                ino.nlink = 1;
+                nb_hi = nb;
+                addrbits = 48;
+            } else {
+                ino.nlink = nb as u32;
+                nb_hi = 0;
+                addrbits = 32;
+            }
             ino.size = inode_compact::I_SIZE.get(&raw)? as u64;
             ino.i_u = inode_compact::I_U.get(&raw)?;
             ino.ino32 = inode_compact::I_INO.get(&raw)?;
             ino.uid = inode_compact::I_UID.get(&raw)? as u32;
             ino.gid = inode_compact::I_GID.get(&raw)? as u32;
-            ino.mtime = sb.build_time;
-            ino.mtime_nsec = sb.build_time_nsec;
+            // Seconds after the epoch (images before erofs-utils 1.9 store
+            // 0: the build time).
+            ino.mtime = sb.epoch.wrapping_add(inode_compact::I_MTIME.get(&raw)? as u64);
+            ino.mtime_nsec = sb.fixed_nsec;
         }
+        let wide = (ino.i_u as u64) | (nb_hi as u64) << 32;
         let ftype = FileType::from_mode(mode).ok_or(Error::BadMode(mode))?;
+        if ftype == FileType::Directory {
+            ino.dot_omitted = (ifmt >> I_DOT_OMITTED_BIT) & 1 != 0;
+        }
+        if matches!(ftype, FileType::Regular | FileType::Directory | FileType::Symlink) {
+            let mask = (1u64 << addrbits) - 1;
+            let null = datalayout == INODE_FLAT_PLAIN && wide & mask == mask;
+            ino.startblk = (!null).then_some(wide);
+        }
         match ftype {
             FileType::CharDevice | FileType::BlockDevice => {
                 // new_decode_dev()
@@ -172,7 +213,10 @@ impl Inode {
                 return Err(Error::BadChunkFormat(fmt));
             }
         }
-        let nblks = if compressed { ino.i_u as u64 } else { 0 };
+        if compressed {
+            ino.compressed_blocks = wide;
+        }
+        let nblks = ino.compressed_blocks;
         ino.blocks_512 = if nblks == 0 { ino.size.div_ceil(blksz as u64) * (blksz as u64 / 512) } else { nblks << (sb.blkszbits - 9) };
         Ok(ino)
     }

@@ -27,6 +27,11 @@ pub mod zmap;
 
 pub use error::{Error, Result};
 
+/// The pseudo device of [`Source::bytes`] whose bytes are the data of the
+/// metabox inode (METABOX images keep inodes, inline data and indexes of
+/// the nids with bit 63 there, and may compress it).
+pub const METABOX: u16 = u16::MAX;
+
 /// Where image bytes come from: "the bytes of device `dev` at `offset`".
 ///
 /// Device 0 is the primary device (the image itself); 1.. are the extra
@@ -39,7 +44,8 @@ pub trait Source {
     where
         Self: 'a;
 
-    /// The `len` bytes of device `dev` at `offset`.
+    /// The `len` bytes of device `dev` at `offset`. `dev` may also be
+    /// [`METABOX`]: an offset into the metabox inode's data.
     ///
     /// Callers in this crate never ask for a range that crosses a 4096-byte
     /// boundary (block sizes are 512..4096 and ranges stay within a

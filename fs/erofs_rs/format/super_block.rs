@@ -4,7 +4,7 @@
 //! (fs/erofs/super.c, erofs_read_superblock and friends).
 
 use super::erofs_fs::*;
-use super::{crc32c, read_exact, Error, Result, Source};
+use super::{crc32c, read_exact, Error, Result, Source, METABOX};
 
 /// Per-algorithm settings from the compression configurations.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -29,9 +29,9 @@ pub struct DeviceSlot {
     /// Tag (usually a path or a digest), NUL padded.
     pub tag: [u8; 64],
     /// Size of the device in blocks.
-    pub blocks: u32,
+    pub blocks: u64,
     /// Where the device appears in the flat (unified) address space.
-    pub mapped_blkaddr: u32,
+    pub mapped_blkaddr: u64,
 }
 
 impl DeviceSlot {
@@ -40,6 +40,17 @@ impl DeviceSlot {
         let end = self.tag.iter().position(|&b| b == 0).unwrap_or(self.tag.len());
         self.tag.get(..end).unwrap_or(&[])
     }
+}
+
+/// Where the long xattr name prefixes are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrefixHome {
+    /// At `xattr_prefix_start * 4` of the primary device.
+    Plain,
+    /// At that offset of the metabox.
+    Metabox,
+    /// At that offset of the data of the packed inode (this nid).
+    Packed(u64),
 }
 
 /// A parsed and checked superblock.
@@ -52,9 +63,14 @@ pub struct SuperBlock {
     pub sb_extslots: u8,
     pub root_nid: u64,
     pub inos: u64,
-    pub build_time: u64,
-    pub build_time_nsec: u32,
-    pub blocks: u32,
+    /// Base seconds of compact inodes' mtimes (the build time of images
+    /// made before erofs-utils 1.9).
+    pub epoch: u64,
+    /// Nanoseconds of compact inodes' mtimes.
+    pub fixed_nsec: u32,
+    /// Seconds after `epoch` the image was made (0 before 1.9).
+    pub build_time: u32,
+    pub blocks: u64,
     pub meta_blkaddr: u32,
     pub xattr_blkaddr: u32,
     pub uuid: [u8; 16],
@@ -65,6 +81,10 @@ pub struct SuperBlock {
     pub xattr_prefix_start: u32,
     pub packed_nid: u64,
     pub xattr_filter_reserved: u8,
+    /// ISHARE_XATTRS: the long prefix naming the fingerprint xattr.
+    pub ishare_xattr_prefix_id: u8,
+    /// METABOX: the nid of the inode whose data is the metabox.
+    pub metabox_nid: u64,
     pub compression: CompressionConfig,
 }
 
@@ -97,9 +117,10 @@ impl SuperBlock {
             sb_extslots: sb::SB_EXTSLOTS.get(b)?,
             root_nid: sb::ROOT_NID.get(b)? as u64,
             inos: sb::INOS.get(b)?,
+            epoch: sb::EPOCH.get(b)?,
+            fixed_nsec: sb::FIXED_NSEC.get(b)?,
             build_time: sb::BUILD_TIME.get(b)?,
-            build_time_nsec: sb::BUILD_TIME_NSEC.get(b)?,
-            blocks: sb::BLOCKS.get(b)?,
+            blocks: sb::BLOCKS_LO.get(b)? as u64,
             meta_blkaddr: sb::META_BLKADDR.get(b)?,
             xattr_blkaddr: sb::XATTR_BLKADDR.get(b)?,
             uuid: [0; 16],
@@ -111,8 +132,16 @@ impl SuperBlock {
             xattr_prefix_start: sb::XATTR_PREFIX_START.get(b)?,
             packed_nid: sb::PACKED_NID.get(b)?,
             xattr_filter_reserved: sb::XATTR_FILTER_RESERVED.get(b)?,
+            ishare_xattr_prefix_id: sb::ISHARE_XATTR_PREFIX_ID.get(b)?,
+            metabox_nid: 0,
             compression: CompressionConfig::default(),
         };
+        let rootnid_8b = sb::ROOTNID_8B.get(b)?;
+        if sb.feature_incompat & FEATURE_INCOMPAT_48BIT != 0 && rootnid_8b != 0 {
+            // The 16 bits of the short root nid are the high block count.
+            sb.blocks |= (sb.root_nid) << 32;
+            sb.root_nid = rootnid_8b;
+        }
         let lz4_u1 = sb::U1.get(b)?;
         if let (Some(u), Some(v)) = (b.get(SB_UUID), b.get(SB_VOLUME_NAME)) {
             sb.uuid.copy_from_slice(u);
@@ -134,6 +163,23 @@ impl SuperBlock {
         }
         if !sb.volume_name.contains(&0) {
             return Err(Error::BadVolumeName);
+        }
+        if sb.feature_compat & FEATURE_COMPAT_ISHARE_XATTRS != 0 && sb.ishare_xattr_prefix_id >= sb.xattr_prefix_count {
+            return Err(Error::BadIshareXattrPrefix(sb.ishare_xattr_prefix_id));
+        }
+        if sb.has_metabox() {
+            // The nid sits in the extension slot: the superblock must
+            // have it, and the metabox cannot live in itself.
+            let end = sb::METABOX_NID.0 + Le64::WIDTH;
+            if sb.sb_size() < end {
+                return Err(Error::BadMetabox);
+            }
+            let mut raw = [0u8; 8];
+            read_exact(src, 0, SUPER_OFFSET + sb::METABOX_NID.0 as u64, sb.block_size(), &mut raw)?;
+            sb.metabox_nid = u64::from_le_bytes(raw);
+            if sb.metabox_nid >> DIRENT_NID_METABOX_BIT != 0 {
+                return Err(Error::BadMetabox);
+            }
         }
         sb.compression = sb.read_compression_configs(src, lz4_u1)?;
         if sb.has_device_table() && sb.extra_devices != 0 {
@@ -259,10 +305,39 @@ impl SuperBlock {
         blkaddr.checked_mul(self.block_size() as u64).ok_or(Error::BadBlockAddress(blkaddr))
     }
 
-    /// Byte offset of inode `nid` on the primary device.
-    pub fn inode_offset(&self, nid: u64) -> Result<u64> {
+    /// Where inode `nid` is: (device, byte offset). An inode of the
+    /// metabox is at its slot of the metabox's data ([`METABOX`]), any
+    /// other at its slot after `meta_blkaddr` on the primary device.
+    pub fn inode_location(&self, nid: u64) -> Result<(u16, u64)> {
+        let slot = (nid & DIRENT_NID_MASK).checked_mul(1 << ISLOT_BITS).ok_or(Error::BadNid(nid))?;
+        if nid >> DIRENT_NID_METABOX_BIT != 0 {
+            if !self.has_metabox() {
+                return Err(Error::BadNid(nid));
+            }
+            return Ok((METABOX, slot));
+        }
         let base = self.block_offset(self.meta_blkaddr as u64)?;
-        nid.checked_mul(1 << ISLOT_BITS).and_then(|o| o.checked_add(base)).ok_or(Error::BadNid(nid))
+        Ok((0, slot.checked_add(base).ok_or(Error::BadNid(nid))?))
+    }
+
+    /// The inode number the 7.x C driver shows for `nid` (erofs_nid_to_ino64):
+    /// the nid itself, except on metabox images, where bits 31..62 move
+    /// up by one and the metabox bit becomes bit 31 (inode numbers stay
+    /// small for 32-bit programs).
+    pub fn nid_to_ino64(&self, nid: u64) -> u64 {
+        if !self.has_metabox() {
+            return nid;
+        }
+        ((nid << 1) & 0xffff_ffff_0000_0000) | (nid & 0x7fff_ffff) | ((nid >> DIRENT_NID_METABOX_BIT) << 31)
+    }
+
+    /// The nid behind inode number `ino` (the inverse of
+    /// [`Self::nid_to_ino64`]).
+    pub fn ino64_to_nid(&self, ino: u64) -> u64 {
+        if !self.has_metabox() {
+            return ino;
+        }
+        ((ino >> 1) & 0x7fff_ffff_8000_0000) | (ino & 0x7fff_ffff) | ((ino >> 31) & 1) << DIRENT_NID_METABOX_BIT
     }
 
     pub fn has_device_table(&self) -> bool {
@@ -297,6 +372,41 @@ impl SuperBlock {
         self.feature_incompat & FEATURE_INCOMPAT_XATTR_PREFIXES != 0
     }
 
+    pub fn has_48bit(&self) -> bool {
+        self.feature_incompat & FEATURE_INCOMPAT_48BIT != 0
+    }
+
+    pub fn has_metabox(&self) -> bool {
+        self.feature_incompat & FEATURE_INCOMPAT_METABOX != 0
+    }
+
+    pub fn has_shared_ea_in_metabox(&self) -> bool {
+        self.feature_compat & FEATURE_COMPAT_SHARED_EA_IN_METABOX != 0
+    }
+
+    pub fn has_plain_xattr_pfx(&self) -> bool {
+        self.feature_compat & FEATURE_COMPAT_PLAIN_XATTR_PFX != 0
+    }
+
+    pub fn has_ishare_xattrs(&self) -> bool {
+        self.feature_compat & FEATURE_COMPAT_ISHARE_XATTRS != 0
+    }
+
+    /// Where the long xattr name prefixes are (erofs_xattr_prefixes_init):
+    /// in the metabox, in the packed inode, or (with PLAIN_XATTR_PFX or
+    /// neither) in the plain metadata of the primary device.
+    pub fn xattr_prefix_home(&self) -> PrefixHome {
+        if self.has_plain_xattr_pfx() {
+            PrefixHome::Plain
+        } else if self.has_metabox() {
+            PrefixHome::Metabox
+        } else if let Some(nid) = self.packed_inode() {
+            PrefixHome::Packed(nid)
+        } else {
+            PrefixHome::Plain
+        }
+    }
+
     /// Has a packed inode (fragments, long xattr prefixes).
     pub fn packed_inode(&self) -> Option<u64> {
         if self.packed_nid != 0 {
@@ -325,7 +435,13 @@ impl SuperBlock {
         read_exact(src, 0, pos, self.block_size(), &mut raw)?;
         let mut tag = [0u8; 64];
         tag.copy_from_slice(raw.get(..64).ok_or(Error::Io)?);
-        Ok(DeviceSlot { tag, blocks: deviceslot::BLOCKS.get(&raw)?, mapped_blkaddr: deviceslot::MAPPED_BLKADDR.get(&raw)? })
+        let mut slot =
+            DeviceSlot { tag, blocks: deviceslot::BLOCKS_LO.get(&raw)? as u64, mapped_blkaddr: deviceslot::UNIADDR_LO.get(&raw)? as u64 };
+        if self.has_48bit() {
+            slot.blocks |= (deviceslot::BLOCKS_HI.get(&raw)? as u64) << 32;
+            slot.mapped_blkaddr |= (deviceslot::UNIADDR_HI.get(&raw)? as u64) << 32;
+        }
+        Ok(slot)
     }
 
     /// The volume name up to its NUL.

@@ -7,7 +7,7 @@
 use super::erofs_fs::*;
 use super::inode::Inode;
 use super::super_block::SuperBlock;
-use super::{read_exact, Error, Result, Source};
+use super::{read_exact, Error, Result, Source, METABOX};
 use core::ops::ControlFlow;
 
 /// The short prefix of a name index, as the VFS spells it.
@@ -98,7 +98,7 @@ impl XattrIbody {
         }
         let pos = inode.iloc.checked_add(inode.inode_isize as u64).ok_or(Error::BadXattr)?;
         let mut h = [0u8; 12];
-        read_exact(src, 0, pos, sb.block_size(), &mut h)?;
+        read_exact(src, inode.meta_dev, pos, sb.block_size(), &mut h)?;
         let ib = XattrIbody {
             name_filter: xattr_ibody_header::H_NAME_FILTER.get(&h)?,
             shared_count: xattr_ibody_header::H_SHARED_COUNT.get(&h)?,
@@ -116,17 +116,19 @@ pub struct XattrEntry {
     pub name_index: u8,
     pub name_len: u8,
     pub value_size: u16,
-    /// Byte offset of the name suffix on the primary device.
+    /// The device holding the entry: the primary device or the metabox.
+    pub dev: u16,
+    /// Byte offset of the name suffix on `dev`.
     pub name_pos: u64,
-    /// Byte offset of the value on the primary device.
+    /// Byte offset of the value on `dev`.
     pub value_pos: u64,
     /// True for an entry in the shared area.
     pub shared: bool,
 }
 
-fn entry_at<S: Source + ?Sized>(src: &S, sb: &SuperBlock, pos: u64, shared: bool) -> Result<XattrEntry> {
+fn entry_at<S: Source + ?Sized>(src: &S, sb: &SuperBlock, dev: u16, pos: u64, shared: bool) -> Result<XattrEntry> {
     let mut e = [0u8; 4];
-    read_exact(src, 0, pos, sb.block_size(), &mut e)?;
+    read_exact(src, dev, pos, sb.block_size(), &mut e)?;
     let name_len = xattr_entry::E_NAME_LEN.get(&e)?;
     let name_pos = pos.checked_add(4).ok_or(Error::BadXattr)?;
     let value_pos = name_pos.checked_add(name_len as u64).ok_or(Error::BadXattr)?;
@@ -134,6 +136,7 @@ fn entry_at<S: Source + ?Sized>(src: &S, sb: &SuperBlock, pos: u64, shared: bool
         name_index: xattr_entry::E_NAME_INDEX.get(&e)?,
         name_len,
         value_size: xattr_entry::E_VALUE_SIZE.get(&e)?,
+        dev,
         name_pos,
         value_pos,
         shared,
@@ -155,7 +158,7 @@ pub fn for_each_entry<S: Source + ?Sized>(
     let mut remaining = inode.xattr_isize - header;
     let mut pos = ibody + header as u64;
     while remaining > 0 {
-        let e = entry_at(src, sb, pos, false)?;
+        let e = entry_at(src, sb, inode.meta_dev, pos, false)?;
         let size = (XATTR_ENTRY_SIZE + e.name_len as u32 + e.value_size as u32).div_ceil(4) * 4;
         if remaining < size {
             return Err(Error::BadXattr);
@@ -167,12 +170,13 @@ pub fn for_each_entry<S: Source + ?Sized>(
         pos += size as u64;
     }
     let shared_base = sb.block_offset(sb.xattr_blkaddr as u64)?;
+    let shared_dev = if sb.has_shared_ea_in_metabox() { METABOX } else { 0 };
     for i in 0..ib.shared_count as u64 {
         let mut idb = [0u8; 4];
-        read_exact(src, 0, ibody + XATTR_IBODY_HEADER_SIZE as u64 + 4 * i, blksz, &mut idb)?;
+        read_exact(src, inode.meta_dev, ibody + XATTR_IBODY_HEADER_SIZE as u64 + 4 * i, blksz, &mut idb)?;
         let id = u32::from_le_bytes(idb) as u64;
         let pos = shared_base.checked_add(id * 4).ok_or(Error::BadXattr)?;
-        let e = entry_at(src, sb, pos, true)?;
+        let e = entry_at(src, sb, shared_dev, pos, true)?;
         if f(&e)?.is_break() {
             return Ok(());
         }
@@ -225,9 +229,9 @@ pub fn xxh32(data: &[u8], seed: u32) -> u32 {
     h
 }
 
-/// Reads `buf.len()` bytes at `pos` of the primary device.
-fn read_at<S: Source + ?Sized>(src: &S, sb: &SuperBlock, pos: u64, buf: &mut [u8]) -> Result<()> {
-    read_exact(src, 0, pos, sb.block_size(), buf)
+/// Reads `buf.len()` bytes at `pos` of device `dev`.
+fn read_at<S: Source + ?Sized>(src: &S, sb: &SuperBlock, dev: u16, pos: u64, buf: &mut [u8]) -> Result<()> {
+    read_exact(src, dev, pos, sb.block_size(), buf)
 }
 
 /// Looks up the xattr (`index`, `name`) where `name` is the part after the
@@ -276,7 +280,7 @@ pub fn get<S: Source + ?Sized, P: LongPrefixes + ?Sized>(
         }
         let mut stored = [0u8; NAME_LEN];
         let stored = stored.get_mut(..suffix.len()).ok_or(Error::BadXattr)?;
-        read_at(src, sb, e.name_pos, stored)?;
+        read_at(src, sb, e.dev, e.name_pos, stored)?;
         if stored != suffix {
             return Ok(ControlFlow::Continue(()));
         }
@@ -285,7 +289,7 @@ pub fn get<S: Source + ?Sized, P: LongPrefixes + ?Sized>(
             None => Ok(size),
             Some(buf) if buf.len() < size => Err(Error::BufferTooSmall),
             Some(buf) => {
-                read_at(src, sb, e.value_pos, buf.get_mut(..size).ok_or(Error::BufferTooSmall)?)?;
+                read_at(src, sb, e.dev, e.value_pos, buf.get_mut(..size).ok_or(Error::BufferTooSmall)?)?;
                 Ok(size)
             }
         };
@@ -317,7 +321,7 @@ pub fn list<S: Source + ?Sized, P: LongPrefixes + ?Sized>(
         };
         let mut name = [0u8; NAME_LEN];
         let name = name.get_mut(..e.name_len as usize).ok_or(Error::BadXattr)?;
-        read_at(src, sb, e.name_pos, name)?;
+        read_at(src, sb, e.dev, e.name_pos, name)?;
         f(base, infix, name)
     })
 }
@@ -326,7 +330,7 @@ pub fn list<S: Source + ?Sized, P: LongPrefixes + ?Sized>(
 /// (which must hold `value_size` bytes).
 pub fn read_value<S: Source + ?Sized>(src: &S, sb: &SuperBlock, e: &XattrEntry, buf: &mut [u8]) -> Result<()> {
     let v = buf.get_mut(..e.value_size as usize).ok_or(Error::BufferTooSmall)?;
-    read_at(src, sb, e.value_pos, v)
+    read_at(src, sb, e.dev, e.value_pos, v)
 }
 
 /// POSIX ACL values, stored as the VFS xattr format: a 4-byte header

@@ -79,6 +79,8 @@ fn read_at_depth<C: ReadCtx + ?Sized>(ctx: &mut C, inode: &Inode, la: u64, buf: 
                 return Err(Error::BadCompressedLayout);
             }
             read_at_depth(ctx, &packed, fpos, out, depth + 1)?;
+        } else if ext.kind == ZKind::Hole {
+            out.fill(0);
         } else {
             ctx.copy_decoded(inode.nid, &ext, (pos - ext.la) as usize, out)?;
         }
@@ -101,7 +103,7 @@ pub fn read_plain<S: Source + ?Sized>(src: &S, sb: &SuperBlock, mode: DeviceMode
         let out = buf.get_mut(done..done + n).ok_or(Error::BadSize)?;
         match ext.map {
             Mapping::Hole => out.fill(0),
-            Mapping::Inline { pa } => read_exact(src, 0, pa, blksz, out)?,
+            Mapping::Inline { dev, pa } => read_exact(src, dev, pa, blksz, out)?,
             Mapping::Mapped { device_id, pa } => {
                 let (dev, off) = map_dev(src, sb, mode, device_id, pa)?;
                 read_exact(src, dev, off, blksz, out)?
@@ -113,11 +115,12 @@ pub fn read_plain<S: Source + ?Sized>(src: &S, sb: &SuperBlock, mode: DeviceMode
 }
 
 /// Where the stored bytes of a (non-fragment) extent are: device and
-/// offset. Inline pclusters sit in the metadata area of the primary
-/// device; the others are mapped like block addresses.
+/// offset. Inline pclusters sit in the metadata of their inode (on the
+/// primary device or in the metabox); the others are mapped like block
+/// addresses.
 pub fn stored_location<S: Source + ?Sized>(src: &S, sb: &SuperBlock, mode: DeviceMode, ext: &ZExtent) -> Result<(u16, u64)> {
     if ext.inline {
-        Ok((0, ext.pa))
+        Ok((ext.inline_dev, ext.pa))
     } else {
         map_dev(src, sb, mode, 0, ext.pa)
     }

@@ -14,6 +14,8 @@ use super::super_block::SuperBlock;
 use super::{read_exact, Error, Result, Source};
 
 pub const ADVISE_COMPACTED_2B: u16 = 0x0001;
+/// COMPRESSED_FULL inodes: encoded extents instead of lcluster indexes.
+pub const ADVISE_EXTENTS: u16 = 0x0001;
 pub const ADVISE_BIG_PCLUSTER_1: u16 = 0x0002;
 pub const ADVISE_BIG_PCLUSTER_2: u16 = 0x0004;
 pub const ADVISE_INLINE_PCLUSTER: u16 = 0x0008;
@@ -25,6 +27,8 @@ const LCLUSTER_TYPE_HEAD1: u8 = 1;
 const LCLUSTER_TYPE_NONHEAD: u8 = 2;
 const LCLUSTER_TYPE_HEAD2: u8 = 3;
 const LI_PARTIAL_REF: u16 = 1 << 15;
+/// (Full indexes, HEAD) the pcluster is a hole (7.x).
+const LI_HOLE: u16 = 1 << 14;
 const LI_D0_CBLKCNT: u16 = 1 << 11;
 const FRAGMENT_INODE_BIT: u8 = 7;
 
@@ -43,6 +47,8 @@ pub struct ZInfo {
     pub idata_size: u16,
     /// The lcluster where the tail extent (inline or fragment) starts.
     pub tail_headlcn: u64,
+    /// With encoded extents (ADVISE_EXTENTS): how many records there are.
+    pub extents: Option<u64>,
 }
 
 /// How an extent's bytes are stored.
@@ -58,6 +64,8 @@ pub enum ZKind {
     Interlaced,
     /// In the packed inode, at this byte offset of its data.
     Fragment { offset: u64 },
+    /// Not stored: reads as zeros (a hole pcluster or extent, 7.x).
+    Hole,
 }
 
 /// One mapped extent of a compressed file.
@@ -77,6 +85,8 @@ pub struct ZExtent {
     pub plen: u64,
     /// The pcluster is inline in the metadata block (ztailpacking).
     pub inline: bool,
+    /// The device of an inline pcluster: its inode's metadata device.
+    pub inline_dev: u16,
     /// The extent uses only a prefix of the pcluster's decompressed data
     /// (dedupe); always decode partially.
     pub partial_ref: bool,
@@ -94,6 +104,8 @@ struct Rec {
     compressedblks: u32,
     nextpackoff: u64,
     partialref: bool,
+    /// A HEAD lcluster marked as a hole (LI_HOLE).
+    hole: bool,
 }
 
 /// The map header offset: 8-aligned right after inode and xattrs.
@@ -111,7 +123,7 @@ impl ZInfo {
         }
         let pos = header_pos(inode)?;
         let mut h = [0u8; 8];
-        read_exact(src, 0, pos, sb.block_size(), &mut h)?;
+        read_exact(src, inode.meta_dev, pos, sb.block_size(), &mut h)?;
         if h[7] >> FRAGMENT_INODE_BIT != 0 {
             // The whole file lives in the packed inode.
             return Ok(ZInfo {
@@ -121,6 +133,7 @@ impl ZInfo {
                 fragment_off: u64::from_le_bytes(h) ^ (1 << 63),
                 idata_size: 0,
                 tail_headlcn: 0,
+                extents: None,
             });
         }
         let mut zi = ZInfo {
@@ -130,7 +143,16 @@ impl ZInfo {
             fragment_off: 0,
             idata_size: 0,
             tail_headlcn: 0,
+            extents: None,
         };
+        if inode.datalayout == INODE_COMPRESSED_FULL && zi.advise & ADVISE_EXTENTS != 0 {
+            // The count takes the place of the other header fields; the
+            // records carry their algorithms.
+            let count = z_map_header_extents::H_EXTENTS_LO.get(&h)? as u64 | (z_map_header_extents::H_EXTENTS_HI.get(&h)? as u64) << 32;
+            zi.algorithm = [0, 0];
+            zi.extents = Some(count);
+            return Ok(zi);
+        }
         if zi.advise & ADVISE_FRAGMENT_PCLUSTER != 0 {
             zi.fragment_off = z_map_header::H_FRAGMENTOFF.get(&h)? as u64;
         } else if zi.advise & ADVISE_INLINE_PCLUSTER != 0 {
@@ -174,14 +196,14 @@ impl ZInfo {
 
     /// True when the whole file is a fragment in the packed inode.
     pub fn whole_file_fragment(&self) -> bool {
-        self.advise & ADVISE_FRAGMENT_PCLUSTER != 0 && self.tail_headlcn == 0
+        self.advise & ADVISE_FRAGMENT_PCLUSTER != 0 && self.tail_headlcn == 0 && self.extents.is_none()
     }
 }
 
 fn load_full(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &ZInfo, m: &mut Rec, lcn: u64) -> Result<()> {
     let pos = lcn.checked_mul(8).and_then(|o| o.checked_add(header_pos(inode).ok()? + 16)).ok_or(Error::BadCompressedLayout)?;
     let mut di = [0u8; 8];
-    read_exact(src, 0, pos, sb.block_size(), &mut di)?;
+    read_exact(src, inode.meta_dev, pos, sb.block_size(), &mut di)?;
     m.lcn = lcn;
     m.nextpackoff = pos + 8;
     let advise = z_lcluster_index::DI_ADVISE.get(&di)?;
@@ -201,7 +223,8 @@ fn load_full(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &
     } else {
         m.partialref = advise & LI_PARTIAL_REF != 0;
         m.clusterofs = z_lcluster_index::DI_CLUSTEROFS.get(&di)? as u32;
-        m.pblk = z_lcluster_index::DI_BLKADDR.get(&di)?;
+        m.hole = advise & LI_HOLE != 0;
+        m.pblk = if m.hole { NULL_ADDR } else { z_lcluster_index::DI_BLKADDR.get(&di)? };
     }
     Ok(())
 }
@@ -277,7 +300,7 @@ fn load_compact(
     let packstart = pos / packsize * packsize;
     let mut pack = [0u8; 32];
     let pack = pack.get_mut(..packsize as usize).ok_or(Error::BadCompressedLayout)?;
-    read_exact(src, 0, packstart, sb.block_size(), pack)?;
+    read_exact(src, inode.meta_dev, packstart, sb.block_size(), pack)?;
     m.nextpackoff = packstart + packsize;
     let lobits = lclusterbits.max(12); // ilog2(D0_CBLKCNT) + 1
     let encodebits = ((packsize as u32 - 4) * 8) / vcnt;
@@ -436,16 +459,30 @@ pub fn map<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, zi: &ZIn
             pa: 0,
             plen: 0,
             inline: false,
+            inline_dev: 0,
             partial_ref: false,
         });
+    }
+    if let Some(count) = zi.extents {
+        return map_extents(src, sb, inode, zi, count, la);
     }
     let (mut m, (m_la, end), _) = do_map(src, sb, inode, zi, la)?;
     let bits = zi.lclusterbits;
     let blksz = sb.block_size() as u64;
-    let mut ext = ZExtent { la: m_la, llen: end - m_la, kind: ZKind::Shifted, pa: 0, plen: 0, inline: false, partial_ref: m.partialref };
+    let mut ext = ZExtent {
+        la: m_la,
+        llen: end - m_la,
+        kind: ZKind::Shifted,
+        pa: 0,
+        plen: 0,
+        inline: false,
+        inline_dev: 0,
+        partial_ref: m.partialref,
+    };
     let is_tail = m.lcn == zi.tail_headlcn;
     if zi.idata_size != 0 && is_tail {
         ext.inline = true;
+        ext.inline_dev = inode.meta_dev;
         ext.pa = zi.fragment_off;
         ext.plen = zi.idata_size as u64;
         if ext.pa % blksz + ext.plen > blksz {
@@ -457,8 +494,19 @@ pub fn map<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, zi: &ZIn
         ext.llen = inode.size - m_la;
         return Ok(ext);
     } else {
-        ext.pa = sb.block_offset(m.pblk as u64)?;
-        ext.plen = compressed_len(src, sb, inode, zi, &mut m)?.checked_mul(blksz).ok_or(Error::BadCompressedLayout)?;
+        // Before compressed_len, which may load the next lcluster.
+        let pa = sb.block_offset(m.pblk as u64);
+        let blocks = compressed_len(src, sb, inode, zi, &mut m)?;
+        if blocks == 0 {
+            // A hole pcluster: no data on disk.
+            ext.kind = ZKind::Hole;
+            if full {
+                ext.llen = decompressed_len(src, sb, inode, zi, &mut m, m_la)?;
+            }
+            return Ok(ext);
+        }
+        ext.pa = pa?;
+        ext.plen = blocks.checked_mul(blksz).ok_or(Error::BadCompressedLayout)?;
     }
     if m.headtype == LCLUSTER_TYPE_PLAIN {
         if ext.llen > ext.plen {
@@ -491,6 +539,9 @@ fn compressed_len(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, 
     let big1 = zi.advise & ADVISE_BIG_PCLUSTER_1 != 0;
     let big2 = zi.advise & ADVISE_BIG_PCLUSTER_2 != 0;
     let lcn = m.lcn + 1;
+    if m.hole {
+        return Ok(0);
+    }
     if (m.headtype == LCLUSTER_TYPE_HEAD1 && !big1)
         || ((m.headtype == LCLUSTER_TYPE_PLAIN || m.headtype == LCLUSTER_TYPE_HEAD2) && !big2)
         || (lcn << zi.lclusterbits) >= inode.size
@@ -534,4 +585,156 @@ fn decompressed_len(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode
     }
     let end = (lcn << bits) + m.clusterofs as u64;
     end.checked_sub(m_la).filter(|&l| l > 0).ok_or(Error::BadCompressedLayout)
+}
+
+/// Size of one encoded extent record (ADVISE_EXTRECSZ): 4, 8, 16 or 32.
+fn extent_recsize(advise: u16) -> u64 {
+    4 << ((advise >> 1) & 3)
+}
+
+const EXTENT_PLEN_PARTIAL: u32 = 1 << 27;
+const EXTENT_PLEN_FMT_BIT: u32 = 28;
+const EXTENT_PLEN_MASK: u32 = (PCLUSTER_MAX_SIZE << 1) - 1;
+
+/// Maps the byte at `la` of an inode with encoded extents
+/// (z_erofs_map_blocks_ext). Records of 4 or 8 bytes describe one
+/// lcluster each: 4-byte records hold only lengths, laid out back to back
+/// from a 64-bit start address, 8-byte ones a 32-bit start each. Records
+/// of 16 or 32 bytes carry their logical start and are binary-searched.
+fn map_extents<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, zi: &ZInfo, count: u64, la: u64) -> Result<ZExtent> {
+    let bad = Error::BadCompressedLayout;
+    let recsz = extent_recsize(zi.advise);
+    let blksz = sb.block_size() as u64;
+    let dev = inode.meta_dev;
+    // Records start after the map header, aligned to their size.
+    let mut pos = header_pos(inode)?.checked_add(8 + recsz - 1).ok_or(bad)? / recsz * recsz;
+    let mut lend = inode.size;
+    let (mut plen, mut pa) = (0u32, 0u64);
+    let lstart;
+    let last;
+    let mut rec = [0u8; z_extent::SIZE];
+    let read_rec = |at: u64, rec: &mut [u8; z_extent::SIZE]| -> Result<()> {
+        let r = rec.get_mut(..recsz as usize).ok_or(Error::BadCompressedLayout)?;
+        read_exact(src, dev, at, blksz as u32, r)
+    };
+    if recsz <= 8 {
+        let unit = 1u64 << zi.lclusterbits;
+        let mut next_pa = None;
+        let mut l;
+        if recsz == 4 {
+            let mut raw = [0u8; 8];
+            read_exact(src, dev, pos, blksz as u32, &mut raw)?;
+            next_pa = Some(u64::from_le_bytes(raw));
+            pos += 8;
+            l = 0;
+        } else {
+            l = la / unit * unit;
+            pos = (la / unit).checked_mul(recsz).and_then(|o| o.checked_add(pos)).ok_or(bad)?;
+        }
+        // Walk to the record of `la`'s lcluster (from the first one with
+        // 4-byte records, whose addresses add up).
+        while l <= la {
+            read_rec(pos, &mut rec)?;
+            plen = z_extent::PLEN.get(&rec)?;
+            match next_pa {
+                Some(p) => {
+                    pa = p;
+                    next_pa = Some(p.checked_add((plen & EXTENT_PLEN_MASK) as u64).ok_or(bad)?);
+                }
+                None => pa = z_extent::PSTART_LO.get(&rec)? as u64,
+            }
+            pos = pos.checked_add(recsz).ok_or(bad)?;
+            l = l.checked_add(unit).ok_or(bad)?;
+        }
+        last = l >= inode.size.div_ceil(unit).checked_mul(unit).ok_or(bad)?;
+        lend = lend.min(l);
+        lstart = l - unit;
+    } else {
+        let mut found = inode.size;
+        let (mut lo, mut hi) = (0u64, count);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            read_rec(mid.checked_mul(recsz).and_then(|o| o.checked_add(pos)).ok_or(bad)?, &mut rec)?;
+            let mut rla = z_extent::LSTART_LO.get(&rec)? as u64;
+            let rpa = z_extent::PSTART_LO.get(&rec)? as u64 | (z_extent::PSTART_HI.get(&rec)? as u64) << 32;
+            if recsz > 16 {
+                rla |= (z_extent::LSTART_HI.get(&rec)? as u64) << 32;
+            }
+            if rla > la {
+                hi = mid;
+                if rla > lend {
+                    return Err(bad);
+                }
+                lend = rla;
+            } else {
+                lo = mid + 1;
+                if la == rla {
+                    hi = hi.min(lo + 1);
+                }
+                found = rla;
+                plen = z_extent::PLEN.get(&rec)?;
+                pa = rpa;
+            }
+        }
+        last = lo >= count;
+        lstart = found;
+    }
+    let mut ext = ZExtent { la, llen: 0, kind: ZKind::Hole, pa: 0, plen: 0, inline: false, inline_dev: 0, partial_ref: false };
+    if lstart >= lend {
+        // Before the first record: a hole up to it.
+        ext.llen = lend.checked_sub(la).filter(|&n| n > 0).ok_or(bad)?;
+        return Ok(ext);
+    }
+    ext.la = lstart;
+    ext.llen = lend - lstart;
+    if last && zi.advise & ADVISE_FRAGMENT_PCLUSTER != 0 {
+        // The last extent is the tail fragment: the record holds its
+        // offset in the packed inode (high bits in the address field).
+        let mut offset = plen as u64;
+        if recsz > 4 {
+            offset |= pa << 32;
+        }
+        ext.kind = ZKind::Fragment { offset };
+        return Ok(ext);
+    }
+    if plen & EXTENT_PLEN_MASK == 0 {
+        return Ok(ext);
+    }
+    ext.partial_ref = plen & EXTENT_PLEN_PARTIAL != 0;
+    let fmt = plen >> EXTENT_PLEN_FMT_BIT;
+    ext.pa = pa;
+    ext.plen = (plen & EXTENT_PLEN_MASK) as u64;
+    ext.kind = if fmt != 0 {
+        let algorithm = (fmt - 1) as u8;
+        if algorithm >= COMPRESSION_MAX {
+            return Err(Error::UnsupportedAlgorithm(algorithm));
+        }
+        if sb.compression.available_algs & (1 << algorithm) == 0 {
+            return Err(bad);
+        }
+        // Extents are always mapped whole: more stored than decoded
+        // bytes is corrupt except at EOF (z_erofs_map_sanity_check).
+        if ext.llen < ext.plen && ext.la + ext.llen < inode.size {
+            return Err(bad);
+        }
+        ZKind::Compressed { algorithm }
+    } else {
+        if ext.llen > ext.plen {
+            return Err(bad);
+        }
+        if zi.advise & ADVISE_INTERLACED_PCLUSTER != 0 && (ext.pa | ext.plen) % blksz == 0 {
+            ZKind::Interlaced
+        } else {
+            ZKind::Shifted
+        }
+    };
+    if ext.plen > PCLUSTER_MAX_SIZE as u64 || ext.llen > PCLUSTER_MAX_DSIZE as u64 {
+        return Err(Error::Unsupported("pclusters over 1 MiB or extents over 12 MiB"));
+    }
+    // Stored bytes past 48-bit block addresses are invalid.
+    let pend = ext.pa.checked_add(ext.plen).ok_or(bad)?;
+    if pend / blksz > BLKADDR_48BIT_MASK {
+        return Err(bad);
+    }
+    Ok(ext)
 }

@@ -80,4 +80,7 @@ pub(crate) mod c_erofs {
     /// Chunk-based inodes map to runs of contiguous chunks (7.x) instead
     /// of one chunk at a time; fiemap shows the runs.
     pub(crate) const CHUNK_RUNS: bool = cfg!(erofs_rs_c_erofs_7);
+    /// `st_blocks` of a compressed inode is its compressed block count
+    /// even when that is 0 (7.x), instead of falling back to the size.
+    pub(crate) const COMPRESSED_BLOCKS_AS_STORED: bool = cfg!(erofs_rs_c_erofs_7);
 }

@@ -257,13 +257,15 @@ impl Device {
 /// The mapping is a `kmap` of the page, not a `kmap_local` one, so values
 /// may be dropped in any order and kept across callbacks (iomap_begin to
 /// iomap_end); short-lived mappings use `LockedFolio::with_page`, whose
-/// `kmap_local` cannot outlive its closure.
+/// `kmap_local` cannot outlive its closure. Or bytes of memory the mount
+/// owns (the decoded metabox), borrowed.
 ///
 /// # Invariants
 ///
-/// `page` is a page of a folio on which we hold a reference taken by
-/// `read_mapping_folio`; it is `kmap`ped, and `ptr` points into the
-/// mapping, valid for `len` bytes.
+/// Either `page` is a page of a folio on which we hold a reference taken
+/// by `read_mapping_folio`, `kmap`ped, and `ptr` points into the mapping,
+/// valid for `len` bytes; or `page` is NULL and `ptr` points to `len`
+/// bytes borrowed for `'a`.
 pub(crate) struct MappedBytes<'a> {
     page: *mut bindings::page,
     ptr: *const u8,
@@ -271,9 +273,18 @@ pub(crate) struct MappedBytes<'a> {
     _dev: PhantomData<&'a Device>,
 }
 
+impl<'a> MappedBytes<'a> {
+    /// Bytes the mount holds in memory, in place of a mapped page.
+    pub(crate) fn borrowed(bytes: &'a [u8]) -> Self {
+        // INVARIANT: no page; `ptr` borrows `bytes` for `'a`.
+        Self { page: core::ptr::null_mut(), ptr: bytes.as_ptr(), len: bytes.len(), _dev: PhantomData }
+    }
+}
+
 impl MappedBytes<'_> {
     /// Gives up ownership of the mapping: (page, mapped pointer). The
-    /// caller must later call `release_raw` with the page.
+    /// caller must later call `release_raw` with a non-NULL page (a NULL
+    /// one stands for borrowed bytes: nothing to release).
     pub(super) fn into_raw(self) -> (*mut bindings::page, *const u8) {
         let r = (self.page, self.ptr);
         core::mem::forget(self);
@@ -304,6 +315,9 @@ impl core::ops::Deref for MappedBytes<'_> {
 
 impl Drop for MappedBytes<'_> {
     fn drop(&mut self) {
+        if self.page.is_null() {
+            return;
+        }
         // SAFETY: the page is kmapped and its folio holds our reference
         // (type invariant); both are released once, here.
         unsafe { bindings::erofs_rs_kunmap_put_page(self.page) };

@@ -6,27 +6,37 @@ use erofs_format::data::DeviceMode;
 use erofs_format::decompress::decode_extent;
 use erofs_format::dir::{self, DirBlocks};
 use erofs_format::inode::Inode;
-use erofs_format::super_block::SuperBlock;
+use erofs_format::super_block::{PrefixHome, SuperBlock};
 use erofs_format::xattr::{self, LongPrefix};
 use erofs_format::zdata;
 use erofs_format::zmap::ZExtent;
-use erofs_format::{Error, Result, Source};
+use erofs_format::{Error, Result, Source, METABOX};
 use std::cell::RefCell;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 /// The image and its extra devices: files read with pread, or bytes in
-/// memory (fuzzing).
+/// memory (fuzzing); and the data of the metabox inode, decoded at open.
 pub struct Files {
     devices: Vec<File>,
     memory: Option<Vec<u8>>,
+    metabox: Option<Vec<u8>>,
 }
+
+/// The largest metabox the host tools load.
+const METABOX_MAX: u64 = 256 << 20;
 
 impl Source for Files {
     type Bytes<'a> = Vec<u8>;
 
     fn bytes(&self, dev: u16, offset: u64, len: usize) -> Result<Vec<u8>> {
+        if dev == METABOX {
+            let m = self.metabox.as_ref().ok_or(Error::BadDeviceId(dev))?;
+            let start = usize::try_from(offset).map_err(|_| Error::OutOfRange)?;
+            let end = start.checked_add(len).ok_or(Error::OutOfRange)?;
+            return m.get(start..end).map(<[u8]>::to_vec).ok_or(Error::OutOfRange);
+        }
         if let Some(m) = &self.memory {
             if dev != 0 {
                 return Err(Error::BadDeviceId(dev));
@@ -106,13 +116,13 @@ impl Image {
         for d in devices {
             files.push(File::open(d).map_err(|e| format!("{}: {e}", d.display()))?);
         }
-        let src = Files { devices: files, memory: None };
+        let src = Files { devices: files, memory: None, metabox: None };
         Self::with_source(src, devices.len()).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     /// An image held in memory, with flat addressing of any blobs.
     pub fn from_bytes(bytes: Vec<u8>) -> std::result::Result<Self, String> {
-        Self::with_source(Files { devices: Vec::new(), memory: Some(bytes) }, 0)
+        Self::with_source(Files { devices: Vec::new(), memory: Some(bytes), metabox: None }, 0)
     }
 
     fn with_source(src: Files, extra: usize) -> std::result::Result<Self, String> {
@@ -123,8 +133,22 @@ impl Image {
         }
         let dec = RefCell::new(HostDecompressor { lzma_dict_size: sb.compression.lzma_dict_size });
         let mut img = Image { src, sb, prefixes: Vec::new(), mode, dec, zcache: RefCell::new(None) };
+        if img.sb.has_metabox() {
+            let metabox = img.read_metabox().map_err(|e| format!("metabox: {e}"))?;
+            img.src.metabox = Some(metabox);
+        }
         img.prefixes = img.read_prefixes().map_err(|e| format!("long xattr prefixes: {e}"))?;
         Ok(img)
+    }
+
+    /// The whole data of the metabox inode (which is never in the
+    /// metabox itself: the superblock checks its nid).
+    fn read_metabox(&self) -> Result<Vec<u8>> {
+        let ino = Inode::read(&self.src, &self.sb, self.sb.metabox_nid)?;
+        if ino.size > METABOX_MAX {
+            return Err(Error::Unsupported("a metabox over 256 MiB"));
+        }
+        self.read_all_unbounded(&ino)
     }
 
     fn read_prefixes(&self) -> Result<Vec<LongPrefix>> {
@@ -133,15 +157,17 @@ impl Image {
             return Ok(out);
         }
         let mut pos = (self.sb.xattr_prefix_start as u64) << 2;
-        let packed = match self.sb.packed_inode() {
-            Some(nid) => Some(Inode::read(&self.src, &self.sb, nid)?),
-            None => None,
+        let home = self.sb.xattr_prefix_home();
+        let packed = match home {
+            PrefixHome::Packed(nid) => Some(Inode::read(&self.src, &self.sb, nid)?),
+            _ => None,
         };
+        let dev = if home == PrefixHome::Metabox { METABOX } else { 0 };
         for _ in 0..self.sb.xattr_prefix_count {
             let p = xattr::read_long_prefix(
                 |at, buf| match &packed {
                     Some(ino) => self.read_data(ino, at, buf),
-                    None => erofs_format::read_exact(&self.src, 0, at, self.sb.block_size(), buf),
+                    None => erofs_format::read_exact(&self.src, dev, at, self.sb.block_size(), buf),
                 },
                 &mut pos,
             )?;
@@ -170,6 +196,10 @@ impl Image {
         if inode.size > 64 << 20 {
             return Err(Error::BadSize);
         }
+        self.read_all_unbounded(inode)
+    }
+
+    fn read_all_unbounded(&self, inode: &Inode) -> Result<Vec<u8>> {
         let mut v = vec![0u8; usize::try_from(inode.size).map_err(|_| Error::BadSize)?];
         self.read_data(inode, 0, &mut v)?;
         Ok(v)

@@ -99,7 +99,7 @@ impl Layout {
             while la < ino.size && self.regions.len() < MAX_INODES * 4 {
                 let Ok(ext) = map_blocks(&img.src, &img.sb, ino, la) else { break };
                 let pa = match ext.map {
-                    Mapping::Mapped { device_id: 0, pa } | Mapping::Inline { pa } => pa,
+                    Mapping::Mapped { device_id: 0, pa } | Mapping::Inline { dev: 0, pa } => pa,
                     _ => break,
                 };
                 let len = blksz.min(ino.size - la);

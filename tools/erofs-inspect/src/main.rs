@@ -88,14 +88,25 @@ fn info(img: &Image) -> R<()> {
     println!("meta blkaddr:      {}", sb.meta_blkaddr);
     println!("xattr blkaddr:     {}", sb.xattr_blkaddr);
     println!("packed nid:        {}", sb.packed_nid);
-    println!("build time:        {}.{:09}", sb.build_time, sb.build_time_nsec);
+    if sb.has_metabox() {
+        println!("metabox nid:       {}", sb.metabox_nid);
+    }
+    println!("epoch:             {}.{:09}", sb.epoch, sb.fixed_nsec);
+    println!("build time:        {}", sb.epoch.wrapping_add(sb.build_time as u64));
     println!("uuid:              {}", sb.uuid.iter().map(|b| format!("{b:02x}")).collect::<String>());
     println!("volume name:       {}", String::from_utf8_lossy(sb.volume_name_str()));
     println!(
         "compat features:   {}",
         features(
             sb.feature_compat,
-            &[(FEATURE_COMPAT_SB_CHKSUM, "sb_csum"), (FEATURE_COMPAT_MTIME, "mtime"), (FEATURE_COMPAT_XATTR_FILTER, "xattr_filter")]
+            &[
+                (FEATURE_COMPAT_SB_CHKSUM, "sb_csum"),
+                (FEATURE_COMPAT_MTIME, "mtime"),
+                (FEATURE_COMPAT_XATTR_FILTER, "xattr_filter"),
+                (FEATURE_COMPAT_SHARED_EA_IN_METABOX, "shared_ea_in_metabox"),
+                (FEATURE_COMPAT_PLAIN_XATTR_PFX, "plain_xattr_pfx"),
+                (FEATURE_COMPAT_ISHARE_XATTRS, "ishare_xattrs"),
+            ]
         )
     );
     println!(
@@ -110,6 +121,8 @@ fn info(img: &Image) -> R<()> {
                 (FEATURE_INCOMPAT_ZTAILPACKING, "ztailpacking"),
                 (FEATURE_INCOMPAT_FRAGMENTS, "fragments/dedupe"),
                 (FEATURE_INCOMPAT_XATTR_PREFIXES, "xattr_prefixes"),
+                (FEATURE_INCOMPAT_48BIT, "48bit"),
+                (FEATURE_INCOMPAT_METABOX, "metabox"),
             ]
         )
     );

@@ -3,7 +3,7 @@
 //! tree (a source directory, an image mounted by the C erofs, by erofs_rs,
 //! or extracted by a tool) can be compared with `diff`.
 //!
-//!   erofs-manifest [--no-mtime] [--no-dir-size] [--ino] [--readdir-order]
+//!   erofs-manifest [--no-mtime] [--mtime-seconds] [--no-dir-size] [--ino] [--readdir-order]
 //!                  [--statx] [--max-read=BYTES] DIR
 //!
 //! Fields: path type mode uid gid nlink size mtime rdev target xattrs sha256;
@@ -22,6 +22,7 @@ fn main() {
     for a in std::env::args().skip(1) {
         match a.as_str() {
             "--no-mtime" => opts.mtime = false,
+            "--mtime-seconds" => opts.mtime_seconds = true,
             "--no-dir-size" => opts.dir_size = false,
             "--ino" => opts.ino = true,
             "--no-ino" => opts.ino = false,
@@ -42,6 +43,8 @@ fn main() {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: erofs-manifest [--no-mtime] [--no-dir-size] [--ino] [--readdir-order] [--statx] [--max-read=BYTES] DIR");
+    eprintln!(
+        "usage: erofs-manifest [--no-mtime] [--mtime-seconds] [--no-dir-size] [--ino] [--readdir-order] [--statx] [--max-read=BYTES] DIR"
+    );
     std::process::exit(2)
 }

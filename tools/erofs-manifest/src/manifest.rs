@@ -14,6 +14,9 @@ pub struct Opts {
     /// Hash at most this many bytes of each file.
     pub max_read: u64,
     pub mtime: bool,
+    /// Modification times to the second (images whose compact inodes
+    /// keep no nanoseconds: erofs-utils 1.9's 48-bit layout).
+    pub mtime_seconds: bool,
     pub dir_size: bool,
     pub ino: bool,
     pub readdir_order: bool,
@@ -24,7 +27,7 @@ pub struct Opts {
 
 impl Default for Opts {
     fn default() -> Self {
-        Opts { max_read: u64::MAX, mtime: true, dir_size: true, ino: false, readdir_order: false, statx: false }
+        Opts { max_read: u64::MAX, mtime: true, mtime_seconds: false, dir_size: true, ino: false, readdir_order: false, statx: false }
     }
 }
 
@@ -134,7 +137,8 @@ fn entry_line(full: &Path, rel: &Path, o: &Opts) -> std::io::Result<String> {
         md.nlink().to_string(),
     ];
     f.push(if ft.is_dir() && !o.dir_size { "-".into() } else { md.size().to_string() });
-    f.push(if o.mtime { format!("{}.{:09}", md.mtime(), md.mtime_nsec()) } else { "-".into() });
+    let nsec = if o.mtime_seconds { 0 } else { md.mtime_nsec() };
+    f.push(if o.mtime { format!("{}.{:09}", md.mtime(), nsec) } else { "-".into() });
     if o.ino {
         f.push(format!("ino={}", md.ino()));
     }
