@@ -80,6 +80,13 @@ unsafe extern "C" fn iomap_begin<U: Operations>(
                         return EIO.to_errno();
                     }
                     (*iomap).dax_dev = bdev.dax;
+                    // Blocks may back several files (mkfs.erofs dedupes
+                    // chunks), and this filesystem never writes: have DAX
+                    // count each page's mappers (the reflink scheme)
+                    // instead of tying it to one file, which warns when a
+                    // second file maps it (dax_associate_entry; the C
+                    // erofs hits that warning).
+                    (*iomap).flags |= bindings::IOMAP_F_SHARED as u16;
                     (*iomap).addr = match addr.checked_add(bdev.dax_part_off) {
                         Some(a) => a,
                         None => return EIO.to_errno(),
