@@ -7,7 +7,19 @@
 use crate::image::Image;
 use erofs_format::data::{map_blocks, Mapping};
 use erofs_format::erofs_fs::{CHUNK_FORMAT_INDEXES, CHUNK_INDEX_SIZE, INODE_CHUNK_BASED};
+use erofs_format::erofs_fs::{INODE_FLAT_INLINE, INODE_FLAT_PLAIN};
 use erofs_format::inode::Inode;
+use erofs_format::METABOX;
+
+/// Where the metabox's data starts in the image, when it is stored flat
+/// (uncompressed and not chunked).
+fn metabox_base(img: &Image) -> Option<u64> {
+    let mb = img.inode(img.sb.metabox_nid).ok()?;
+    if mb.datalayout != INODE_FLAT_PLAIN && mb.datalayout != INODE_FLAT_INLINE {
+        return None;
+    }
+    img.sb.block_offset(mb.startblk?).ok()
+}
 
 /// What a region of the image holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +65,14 @@ impl Layout {
     pub fn of(bytes: &[u8]) -> Layout {
         let mut layout = Layout::default();
         let Ok(img) = Image::from_bytes(bytes.to_vec()) else { return layout };
+        // The inodes outside the tree first: the metabox (whose indexes
+        // locate all metabox metadata) and the packed inode.
+        let special = [img.sb.has_metabox().then_some(img.sb.metabox_nid), img.sb.packed_inode()];
+        for nid in special.into_iter().flatten() {
+            if let Ok(ino) = img.inode(nid) {
+                layout.add_inode(&img, &ino);
+            }
+        }
         let _ = crate::walk(&img, &mut |_, _, ino| {
             if layout.nids.len() < MAX_INODES {
                 layout.add_inode(&img, ino);
@@ -75,9 +95,18 @@ impl Layout {
 
     fn add_inode(&mut self, img: &Image, ino: &Inode) {
         self.nids.push(ino.nid);
+        // The metadata of a metabox inode is in the metabox's data: at a
+        // fixed distance in the image when that is stored flat, else
+        // (compressed) not editable in place.
+        let base = if ino.meta_dev == METABOX {
+            let Some(base) = metabox_base(img) else { return };
+            base
+        } else {
+            0
+        };
         let mut push = |kind, off: u64, len: u64| {
             if len > 0 {
-                self.regions.push(Region { kind, off, len });
+                self.regions.push(Region { kind, off: base + off, len });
             }
         };
         push(Kind::Inode, ino.iloc, ino.inode_isize as u64);
@@ -99,7 +128,9 @@ impl Layout {
             while la < ino.size && self.regions.len() < MAX_INODES * 4 {
                 let Ok(ext) = map_blocks(&img.src, &img.sb, ino, la) else { break };
                 let pa = match ext.map {
-                    Mapping::Mapped { device_id: 0, pa } | Mapping::Inline { dev: 0, pa } => pa,
+                    Mapping::Mapped { device_id: 0, pa } => pa,
+                    Mapping::Inline { dev: 0, pa } => pa,
+                    Mapping::Inline { dev: METABOX, pa } => base + pa,
                     _ => break,
                 };
                 let len = blksz.min(ino.size - la);

@@ -46,7 +46,10 @@ fn mutated_seeds_fail_cleanly() {
     for (i, seed) in seeds().into_iter().enumerate() {
         let orig = std::fs::read(&seed).unwrap();
         let layout = Layout::of(&orig);
-        assert!(layout.regions.len() > 10, "{}: the layout walk found no structures", seed.display());
+        // A compressed metabox holds every inode: only the metabox inode
+        // and its indexes are structures in place.
+        let min = if seed.to_string_lossy().contains("metabox-lz4") { 2 } else { 10 };
+        assert!(layout.regions.len() >= min, "{}: the layout walk found no structures", seed.display());
         for round in 0..100u64 {
             let mut img = orig.clone();
             let what = mutate_with_layout(&mut img, &layout, 0x9E37_79B9_7F4A_7C15 ^ ((i as u64) << 32 | round));
