@@ -62,6 +62,19 @@ impl MetaSource {
         Ok(Self { devices, metabox: None, _blobs: Some(blobs) })
     }
 
+    /// The filesystem starts `bytes` into the primary device (`fsoffset=`).
+    pub(crate) fn set_fsoffset(&mut self, bytes: u64) {
+        if let Some(d) = self.devices.get_mut(0) {
+            d.set_base(bytes);
+        }
+    }
+
+    /// Where device `dev`'s image bytes start on the device itself: what
+    /// addresses handed to the block layer or DAX add.
+    pub(crate) fn base(&self, dev: u16) -> u64 {
+        self.devices.get(dev as usize).map_or(0, Device::base)
+    }
+
     /// Serves [`format::METABOX`] from `data`, the whole metabox.
     pub(crate) fn set_metabox(&mut self, data: KVVec<u8>) {
         self.metabox = Some(data);
@@ -107,12 +120,7 @@ impl MetaSource {
     /// find one large I/O under way instead of issuing many small ones.
     pub(crate) fn prefetch(&self, dev: u16, offset: u64, len: u64) {
         let Some(d) = self.devices.get(dev as usize) else { return };
-        let end = offset.saturating_add(len).min(d.size());
-        if end <= offset {
-            return;
-        }
-        let first = offset / PAGE;
-        d.readahead(first, (end - 1) / PAGE - first + 1);
+        d.readahead(offset, len);
     }
 
     /// The block device of device `dev`, when the mount has one.
@@ -143,8 +151,10 @@ impl Source for MetaSource {
         }
         let d = self.devices.get(dev as usize).ok_or(format::Error::BadDeviceId(dev))?;
         let end = offset.checked_add(len as u64).ok_or(format::Error::OutOfRange)?;
-        // The format core never crosses a 4 KiB boundary; one page serves.
-        if len == 0 || offset % PAGE + len as u64 > PAGE || end > d.size() {
+        // The format core never crosses a block boundary, and the device
+        // offset (`base`) is a whole number of blocks: one page serves.
+        let at = offset.checked_add(d.base()).ok_or(format::Error::OutOfRange)?;
+        if len == 0 || at % PAGE + len as u64 > PAGE || end > d.size() {
             return Err(format::Error::OutOfRange);
         }
         d.map(offset, len).map_err(|_| format::Error::Io)
@@ -343,18 +353,21 @@ fn fiemap_extent(inode: &Inode<Erofs>, pos: u64, len: u64) -> Result<FiemapExten
     if di.is_compressed() {
         let zi = di.zinfo.unwrap_or_else(|| ZInfo::read(&sbi.src, &sbi.disk, di)).map_err(err)?;
         let ext = zmap::map(&sbi.src, &sbi.disk, di, &zi, pos, true).map_err(err)?;
-        let phys = match ext.kind {
-            ZKind::Fragment { .. } => 0,
-            _ => ext.pa,
+        // The C driver reports compressed extents at their image offset
+        // (without `fsoffset=`).
+        let kind = match ext.kind {
+            ZKind::Fragment { .. } => FiemapKind::Mapped(0),
+            ZKind::Hole => FiemapKind::Hole,
+            _ => FiemapKind::Mapped(ext.pa),
         };
-        return Ok(FiemapExtent { offset: ext.la, len: ext.llen, kind: FiemapKind::Mapped(phys) });
+        return Ok(FiemapExtent { offset: ext.la, len: ext.llen, kind });
     }
     if di.datalayout == INODE_CHUNK_BASED && c_erofs::CHUNK_RUNS {
         let ext = map_chunk_run(&sbi.src, &sbi.disk, di, pos).map_err(err)?;
         let kind = match ext.map {
             Mapping::Mapped { device_id, pa } => {
-                let (_, off) = map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa).map_err(err)?;
-                FiemapKind::Mapped(off)
+                let (dev, off) = map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa).map_err(err)?;
+                FiemapKind::Mapped(off + sbi.src.base(dev))
             }
             _ => FiemapKind::Hole,
         };
@@ -366,10 +379,12 @@ fn fiemap_extent(inode: &Inode<Erofs>, pos: u64, len: u64) -> Result<FiemapExten
     let (offset, elen) = (pos - back, ext.len + back);
     let kind = match ext.map {
         Mapping::Hole => FiemapKind::Hole,
-        Mapping::Inline { pa, .. } => FiemapKind::Inline(pa),
+        // Inline data in the metabox has no device address.
+        Mapping::Inline { dev: format::METABOX, .. } => FiemapKind::Inline(u64::MAX),
+        Mapping::Inline { dev, pa } => FiemapKind::Inline(pa + sbi.src.base(dev)),
         Mapping::Mapped { device_id, pa } => {
-            let (_, off) = map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa - back).map_err(err)?;
-            FiemapKind::Mapped(off)
+            let (dev, off) = map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa - back).map_err(err)?;
+            FiemapKind::Mapped(off + sbi.src.base(dev))
         }
     };
     Ok(FiemapExtent { offset, len: elen, kind })
@@ -399,7 +414,8 @@ fn iomap_begin<'a>(inode: &'a Inode<Erofs>, pos: u64, length: u64) -> Result<IoM
             if addr.checked_add(ext.len).map_or(true, |end| end > dev_size) {
                 return Err(err(crate::format::Error::BadBlockAddress(addr / sbi.disk.block_size() as u64)));
             }
-            IoMapping::Mapped { offset: ext.la, length: ext.len, bdev, addr }
+            // The device's own address: past `fsoffset=` on the primary.
+            IoMapping::Mapped { offset: ext.la, length: ext.len, bdev, addr: addr + sbi.src.base(dev) }
         }
     })
 }

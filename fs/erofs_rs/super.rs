@@ -51,6 +51,9 @@ pub(crate) struct MountOptions {
     /// `cache_tag=`: the cache (a cachefiles `tag`) holding the blobs, if
     /// not the first one bound; NUL-terminated. Not in the C driver.
     pub(crate) cache_tag: Option<KVec<u8>>,
+    /// `fsoffset=` (7.x): where the filesystem starts on the primary
+    /// device, in bytes (a multiple of the block size).
+    pub(crate) fsoffset: u64,
 }
 
 impl Default for MountOptions {
@@ -65,6 +68,7 @@ impl Default for MountOptions {
             fsid: None,
             domain_id: None,
             cache_tag: None,
+            fsoffset: 0,
         }
     }
 }
@@ -179,6 +183,23 @@ fn read_metabox(sbi: &ErofsSb) -> format::Result<KVVec<u8>> {
     Ok(data)
 }
 
+/// A number as `kstrtoull(s, 0, ..)` reads it: decimal, `0x` hex or
+/// `0` octal.
+fn parse_u64(s: &[u8]) -> Option<u64> {
+    let (digits, radix) = match s {
+        [b'0', b'x' | b'X', rest @ ..] => (rest, 16),
+        [b'0', rest @ ..] if !rest.is_empty() => (rest, 8),
+        _ => (s, 10),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |v, &c| {
+        let d = (c as char).to_digit(radix)?;
+        v.checked_mul(radix as u64)?.checked_add(d as u64)
+    })
+}
+
 fn flag(fc: &FsContext, value: Option<&[u8]>) -> Result {
     if value.is_some() {
         fc.error(c_str!("this option takes no value"));
@@ -230,6 +251,15 @@ impl FileSystem for Erofs {
                         return Err(EINVAL);
                     }
                 }
+            }
+            b"fsoffset" => {
+                o.fsoffset = match value.and_then(parse_u64) {
+                    Some(v) => v,
+                    None => {
+                        fc.error(c_str!("Bad value for 'fsoffset'"));
+                        return Err(EINVAL);
+                    }
+                };
             }
             b"device" => {
                 let Some(path) = value else { return Err(EINVAL) };
@@ -288,7 +318,8 @@ impl FileSystem for Erofs {
         }
         let given = extra.len();
         opts.devices = KVec::new();
-        let src = MetaSource::new(sb, backing, extra)?;
+        let mut src = MetaSource::new(sb, backing, extra)?;
+        src.set_fsoffset(opts.fsoffset);
         let disk = DiskSuper::read(&src).map_err(|e| fs_error(sb.id(), format_args!("superblock"), e))?;
         if disk.block_size() as usize > vfs::PAGE_SIZE {
             pr_err!("{}: blkszbits {} isn't supported\n", sb.id(), disk.blkszbits);
@@ -296,6 +327,11 @@ impl FileSystem for Erofs {
         }
         if disk.block_size() as usize != vfs::PAGE_SIZE && !sb.set_blocksize(disk.block_size()) {
             fc.error(c_str!("failed to set erofs blksize"));
+            return Err(EINVAL);
+        }
+        if opts.fsoffset % disk.block_size() as u64 != 0 {
+            pr_err!("{}: fsoffset {} is not aligned to block size {}\n", sb.id(), opts.fsoffset, disk.block_size());
+            fc.error(c_str!("fsoffset is not aligned to block size"));
             return Err(EINVAL);
         }
         check_device_count(sb, &disk, given)?;
@@ -377,6 +413,18 @@ impl FileSystem for Erofs {
             DaxMode::Always => seq.puts(c_str!(",dax=always")),
             DaxMode::Never => seq.puts(c_str!(",dax=never")),
             DaxMode::Default => {}
+        }
+        if o.fsoffset != 0 {
+            seq.puts(c_str!(",fsoffset="));
+            let mut digits = [0u8; 20];
+            let mut at = digits.len();
+            let mut v = o.fsoffset;
+            while v != 0 {
+                at -= 1;
+                digits[at] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+            seq.write(&digits[at..]);
         }
         if !sb.has_bdev() && o.directio {
             seq.puts(c_str!(",directio"));

@@ -34,6 +34,9 @@ pub(crate) struct Device {
     /// host (a blob's inode claims the largest file size; reading ahead
     /// past the blob's end would only make the cache fail requests).
     readahead_end: u64,
+    /// Where the image starts on the device (`fsoffset=`): offsets given
+    /// to and sizes returned by this type are the image's, from there.
+    base: u64,
     _holder: Holder,
 }
 
@@ -113,6 +116,7 @@ impl Device {
                     dax,
                     dax_part_off,
                     readahead_end: u64::MAX,
+                    base: 0,
                     _holder: Holder::Superblock,
                 }
             },
@@ -133,7 +137,7 @@ impl Device {
         };
         // INVARIANT: the mapping and bdev belong to `file`, kept open here;
         // the DAX reference is ours.
-        Self { mapping: file.mapping(), bdev, dax, dax_part_off, readahead_end: u64::MAX, _holder: Holder::File(file) }
+        Self { mapping: file.mapping(), bdev, dax, dax_part_off, readahead_end: u64::MAX, base: 0, _holder: Holder::File(file) }
     }
 
     /// A blob of an fscache-backed mount: its page cache is filled from
@@ -158,13 +162,32 @@ impl Device {
     /// device, no DAX.
     #[cfg(erofs_rs_fscache)]
     fn of_blob(mapping: *mut bindings::address_space, holder: Holder) -> Self {
-        Self { mapping, bdev: core::ptr::null_mut(), dax: core::ptr::null_mut(), dax_part_off: 0, readahead_end: u64::MAX, _holder: holder }
+        Self {
+            mapping,
+            bdev: core::ptr::null_mut(),
+            dax: core::ptr::null_mut(),
+            dax_part_off: 0,
+            readahead_end: u64::MAX,
+            base: 0,
+            _holder: holder,
+        }
     }
 
-    /// Size in bytes.
+    /// Size in bytes, from the image's start.
     pub(crate) fn size(&self) -> u64 {
         // SAFETY: `mapping` is live (type invariant).
-        unsafe { bindings::erofs_rs_mapping_size(self.mapping) as u64 }
+        let whole = unsafe { bindings::erofs_rs_mapping_size(self.mapping) as u64 };
+        whole.saturating_sub(self.base)
+    }
+
+    /// The image starts `bytes` into the device from now on.
+    pub(crate) fn set_base(&mut self, bytes: u64) {
+        self.base = bytes;
+    }
+
+    /// Where the image starts on the device.
+    pub(crate) fn base(&self) -> u64 {
+        self.base
     }
 
     /// Readahead stops at `bytes` from now on (what the image says the
@@ -207,11 +230,17 @@ impl Device {
         !self.dax.is_null()
     }
 
-    /// Starts reading pages `[first, first + nr)` into the page cache
-    /// without waiting.
-    pub(crate) fn readahead(&self, first: u64, nr: u64) {
-        let pages = self.size().min(self.readahead_end).div_ceil(PAGE);
-        let end = first.saturating_add(nr).min(pages);
+    /// Starts reading the pages behind image bytes `[offset, offset +
+    /// len)` into the page cache without waiting.
+    pub(crate) fn readahead(&self, offset: u64, len: u64) {
+        let end = offset.saturating_add(len).min(self.size());
+        if end <= offset {
+            return;
+        }
+        let first = (offset + self.base) / PAGE;
+        let last = (end - 1 + self.base) / PAGE;
+        let pages = (self.size() + self.base).min(self.readahead_end).div_ceil(PAGE);
+        let end = last.saturating_add(1).min(pages);
         if end <= first {
             return;
         }
@@ -225,7 +254,13 @@ impl Device {
     /// that is not, `EIO` when the page cannot be read.
     pub(crate) fn map(&self, offset: u64, len: usize) -> Result<MappedBytes<'_>> {
         let end = offset.checked_add(len as u64).ok_or(EINVAL)?;
-        if len == 0 || offset % PAGE + len as u64 > PAGE || end > self.size() {
+        if end > self.size() {
+            return Err(EINVAL);
+        }
+        // From here on, device offsets.
+        let offset = offset + self.base;
+        let end = end + self.base;
+        if len == 0 || offset % PAGE + len as u64 > PAGE {
             return Err(EINVAL);
         }
         // SAFETY: `mapping` is live; the index is within the device.
