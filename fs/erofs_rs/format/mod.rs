@@ -61,7 +61,9 @@ pub fn read_exact<S: Source + ?Sized>(src: &S, dev: u16, offset: u64, blksz: u32
     let mut done = 0usize;
     while done < buf.len() {
         let pos = offset.checked_add(done as u64).ok_or(Error::OutOfRange)?;
-        let in_block = (blksz as u64 - pos % blksz as u64) as usize;
+        // (checked_rem: no division-by-zero panic path for a block size
+        // the caller always makes non-zero.)
+        let in_block = (blksz as u64 - pos.checked_rem(blksz as u64).ok_or(Error::OutOfRange)?) as usize;
         let n = in_block.min(buf.len() - done);
         let bytes = src.bytes(dev, pos, n)?;
         let part = bytes.get(..n).ok_or(Error::Io)?;
