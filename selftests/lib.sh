@@ -14,14 +14,13 @@ check_dmesg() {
 # The virtio disk that carries a test image, by the name tools/mkimages
 # gave it (/selftests/data/disks lists names in attachment order).
 disk_of() {
-	n=0
-	for d in a b c d e f g h i j k l m n o p q r s t u v w x y z; do
-		n=$((n + 1))
-		line=$(sed -n "${n}p" /selftests/data/disks 2>/dev/null)
-		[ "$line" = "$1" ] && { echo /dev/vd$d; return 0; }
-	done
-	echo "no disk named $1" >&2
-	return 1
+	# The Nth disk is vd + N in base 26 with letters (a..z, aa, ab, ...).
+	n=$(grep -nx -- "$1" /selftests/data/disks 2>/dev/null | head -n1 | cut -d: -f1)
+	if [ -z "$n" ]; then
+		echo "no disk named $1" >&2
+		return 1
+	fi
+	echo "/dev/vd$(echo "$n" | awk '{ s = ""; n = $1; while (n > 0) { n--; s = substr("abcdefghijklmnopqrstuvwxyz", n % 26 + 1, 1) s; n = int(n / 26) } print s }')"
 }
 
 # The virtio-pmem device of image NAME (tools/vm --pmem, in the order of
@@ -42,6 +41,7 @@ pmem_of() {
 src_opts() {
 	case "$1" in
 	u-compact | z-lz4-compact) echo --no-mtime ;;
+	n-48bit* | n-dot-omitted | n-metabox*) echo --mtime-seconds ;;
 	esac
 }
 

@@ -40,14 +40,32 @@ c_log=$(dmesg -c)
 grep -o " /mnt/c erofs [^ ]*" /proc/mounts | grep -o "dax=[a-z]*" >/tmp/c.dax || true
 erofs-manifest --ino --statx --readdir-order /mnt/c >/tmp/c.full
 erofs-manifest --no-dir-size $(src_opts "$img") /mnt/c >/tmp/c.src
-erofs-readcheck /mnt/c >/tmp/c.read
+if [ "$(cat /proc/sys/kernel/panic_on_warn)" = 1 ]; then
+	# The C erofs's DAX mmap of a block that backs a second file (chunks
+	# deduplicated by mkfs.erofs) warns in dax_associate_entry on pmem
+	# with struct pages, which this kernel would take for a crash: its
+	# reference reads are made without DAX here (the same bytes; the
+	# statx attributes, DAX among them, come from the manifests, and
+	# O_DIRECT alignment rules differ without DAX).
+	umount /mnt/c
+	mount -t erofs -o "${opts%%,dax=always*}${opts#*dax=always}" "$dev" /mnt/c
+	erofs-readcheck /mnt/c | sed 's/ statx_attr=[^ ]*//; s/ odirect=[^ ]*//' >/tmp/c.read
+	nodax_reference=1
+else
+	erofs-readcheck /mnt/c >/tmp/c.read
+	nodax_reference=0
+fi
 umount /mnt/c
 
 mount -t erofs_rs -o "$opts" "$dev" /mnt/rs
 rs_log=$(dmesg -c)
 grep -o " /mnt/rs erofs_rs [^ ]*" /proc/mounts | grep -o "dax=[a-z]*" >/tmp/rs.dax || true
 erofs-manifest --ino --statx --readdir-order /mnt/rs >/tmp/rs.full
-erofs-readcheck /mnt/rs >/tmp/rs.read
+if [ $nodax_reference = 1 ]; then
+	erofs-readcheck /mnt/rs | sed 's/ statx_attr=[^ ]*//; s/ odirect=[^ ]*//' >/tmp/rs.read
+else
+	erofs-readcheck /mnt/rs >/tmp/rs.read
+fi
 
 diff -u /tmp/c.full /tmp/rs.full
 diff -u /tmp/c.read /tmp/rs.read

@@ -103,7 +103,7 @@ pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParam
             let len = di.size as usize;
             let mut target = KVec::from_elem(0u8, len + 1, GFP_KERNEL)?;
             let at = di.tail_offset().map_err(|e| fs_error(sb.id(), format_args!("nid {}", nid), e))?;
-            crate::format::read_exact(&sbi.src, 0, at, disk.block_size(), &mut target[..len])
+            crate::format::read_exact(&sbi.src, di.meta_dev, at, disk.block_size(), &mut target[..len])
                 .map_err(|e| fs_error(sb.id(), format_args!("symlink nid {}", nid), e))?;
             params.iops = &EROFS_FAST_SYMLINK_IOPS;
             params.link = Some(target);
