@@ -379,8 +379,9 @@ fn fiemap_extent(inode: &Inode<Erofs>, pos: u64, len: u64) -> Result<FiemapExten
     let (offset, elen) = (pos - back, ext.len + back);
     let kind = match ext.map {
         Mapping::Hole => FiemapKind::Hole,
-        // Inline data in the metabox has no device address.
-        Mapping::Inline { dev: format::METABOX, .. } => FiemapKind::Inline(u64::MAX),
+        // Inline data in the metabox has no device address: iomap
+        // reports 0 (IOMAP_NULL_ADDR).
+        Mapping::Inline { dev: format::METABOX, .. } => FiemapKind::Inline(0),
         Mapping::Inline { dev, pa } => FiemapKind::Inline(pa + sbi.src.base(dev)),
         Mapping::Mapped { device_id, pa } => {
             let (dev, off) = map_dev(&sbi.src, &sbi.disk, sbi.devices, device_id, pa - back).map_err(err)?;

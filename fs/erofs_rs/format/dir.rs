@@ -149,6 +149,11 @@ pub fn iterate<D: DirBlocks>(
     mut emit: impl FnMut(&Dirent<'_>, u64) -> bool,
 ) -> Result<u64> {
     let bsz = blksz as u64;
+    // At or past the end nothing is read (and the position stays: an
+    // omitted `.` is listed at the end, erofs_readdir).
+    if pos >= size {
+        return Ok(pos);
+    }
     // Round a position inside a block up to a dirent boundary, as readdir
     // does for arbitrary seeks.
     let ofs = pos % bsz;
