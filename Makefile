@@ -12,6 +12,7 @@
 #   make stress [SECS=600] [DEBUG=1]  16 readers, cache drops, mount cycles
 #   make bench [REPS=5]               erofs_rs vs C erofs (squashfs, ext4 as references)
 #   make bench-fscache / bench-dax    the same for fscache on-demand mode and FSDAX
+#   make bench-next [KERNEL=7.3]      erofs-utils 1.9.x layouts against the classic one
 #
 # KDIR defaults to the cached test kernel that tools/setup builds
 # (KERNEL=6.12, the default, or KERNEL=7.3).
@@ -23,7 +24,7 @@ KDIR ?= $(shell KERNEL=$(KERNEL) tools/setup kdir 2>/dev/null)
 -include $(KDIR)/erofs-rs-toolchain.mk
 LLVM ?= 1
 
-.PHONY: all modules clean demo demo-dax-root check check-all check-debug fuzz-kernel stress bench bench-fscache bench-dax host-test setup
+.PHONY: all modules clean demo demo-dax-root check check-all check-debug fuzz-kernel stress bench bench-fscache bench-dax bench-next host-test setup
 all: modules
 
 modules:
@@ -75,3 +76,7 @@ bench-fscache:
 # FSDAX on virtio-pmem: reads and page faults, erofs_rs against the C erofs.
 bench-dax:
 	tools/bench-dax $(REPS)
+
+# Whole-tree reads of 48-bit and metabox images against the classic layout.
+bench-next:
+	tools/bench-next $(if $(filter 5,$(REPS)),3,$(REPS))
