@@ -13,8 +13,9 @@
 #ifdef EROFS_RS_FSCACHE
 #include <linux/fscache.h>
 #include <linux/netfs.h>
-#include <linux/pseudo_fs.h>
 #endif
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
 #include <linux/fiemap.h>
 #include <linux/filelock.h>
 #include <linux/highmem.h>
@@ -106,6 +107,12 @@ int erofs_rs_dax_mmap(struct file *file, struct vm_area_struct *vma,
 		      const struct vm_operations_struct *dax_ops);
 #endif
 void erofs_rs_evict_inode(struct inode *inode);
+int erofs_rs_drop_inode_always(struct inode *inode);
+void erofs_rs_file_set_mapping(struct file *file, struct address_space *mapping);
+bool erofs_rs_file_is_direct(struct file *file);
+void *erofs_rs_sha256_new(void);
+void erofs_rs_sha256_update(void *ctx, const u8 *data, size_t len);
+void erofs_rs_sha256_finish(void *ctx, u8 *out);
 
 #ifdef EROFS_RS_FSCACHE
 struct fscache_volume *erofs_rs_fscache_acquire_volume(const char *key, const char *cache_name);

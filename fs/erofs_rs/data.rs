@@ -10,7 +10,7 @@ use crate::format::{self, Source};
 use crate::inode::ErofsInode;
 use crate::super_::{fs_error, Erofs, ErofsSb};
 use crate::vfs::compat::c_erofs;
-use crate::vfs::file::{self, IovIter, Kiocb};
+use crate::vfs::file::{self, IovIter, Kiocb, OpenFile};
 use crate::vfs::super_block::New;
 use crate::vfs::{self, address_space, fiemap, iomap, Bdev, Device, FiemapInfo, FileRef, Inode, IoMapping, LockedFolio, MappedBytes};
 use crate::vfs::{Readahead, SuperBlock};
@@ -541,6 +541,10 @@ pub(crate) static EROFS_FILE_FOPS: file::Ops<Erofs> = file::Ops::with_dax::<File
 impl file::Operations for FileFops {
     type FileSystem = Erofs;
     const PAGE_CACHE_FILE: bool = true;
+
+    fn open(inode: &Inode<Erofs>, file: &mut OpenFile<'_, Erofs>) -> Result {
+        crate::ishare::open(inode, file)
+    }
 
     fn read_iter(iocb: &mut Kiocb<'_, Erofs>, to: &mut IovIter<'_>) -> Result<usize> {
         read_iter(iocb, to)

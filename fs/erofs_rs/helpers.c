@@ -12,6 +12,7 @@
 #include "../../include/erofs_rs.h"
 #include <linux/err.h>
 #include <linux/major.h>
+#include <crypto/sha2.h>
 
 /* errorfc() is a macro around logfc() that also prefixes the fs name. */
 void erofs_rs_errorfc(struct fs_context *fc, const char *msg)
@@ -440,6 +441,66 @@ void erofs_rs_evict_inode(struct inode *inode)
 #endif
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
+}
+
+/*
+ * drop_inode of the shared inodes of page cache sharing (vfs/ishare.rs):
+ * always evict at the last reference. 7.0 renamed generic_delete_inode().
+ */
+int erofs_rs_drop_inode_always(struct inode *inode)
+{
+#ifdef EROFS_RS_HAVE_INODE_JUST_DROP
+	return inode_just_drop(inode);
+#else
+	return generic_delete_inode(inode);
+#endif
+}
+
+/* Page cache sharing: an open file reads through another inode's cache. */
+void erofs_rs_file_set_mapping(struct file *file, struct address_space *mapping)
+{
+	file->f_mapping = mapping;
+}
+
+bool erofs_rs_file_is_direct(struct file *file)
+{
+	return file->f_flags & O_DIRECT;
+}
+
+/*
+ * SHA-256 of file contents (the checking mode of page cache sharing).
+ * 6.16 replaced struct sha256_state with struct sha256_ctx; both are
+ * hashed with sha256_init/update/final.
+ */
+#ifdef EROFS_RS_HAVE_SHA256_CTX
+typedef struct sha256_ctx erofs_rs_sha256_t;
+#else
+typedef struct sha256_state erofs_rs_sha256_t;
+#endif
+
+void *erofs_rs_sha256_new(void)
+{
+	erofs_rs_sha256_t *ctx = kmalloc(sizeof(*ctx), GFP_KERNEL);
+
+	if (ctx)
+		sha256_init(ctx);
+	return ctx;
+}
+
+void erofs_rs_sha256_update(void *ctx, const u8 *data, size_t len)
+{
+	sha256_update(ctx, data, len);
+}
+
+/* Writes the digest (32 bytes) to `out` if not NULL, and frees `ctx`. */
+void erofs_rs_sha256_finish(void *ctx, u8 *out)
+{
+	u8 digest[SHA256_DIGEST_SIZE];
+
+	sha256_final(ctx, digest);
+	if (out)
+		memcpy(out, digest, sizeof(digest));
+	kfree_sensitive(ctx);
 }
 
 #ifdef EROFS_RS_FSCACHE

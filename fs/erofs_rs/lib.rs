@@ -30,6 +30,8 @@ mod format;
 #[deny(unsafe_code)]
 mod inode;
 #[deny(unsafe_code)]
+mod ishare;
+#[deny(unsafe_code)]
 mod namei;
 #[deny(unsafe_code)]
 #[path = "super.rs"]
@@ -55,19 +57,23 @@ struct ErofsModule {
     /// (declared after the registration: unmounted once the type is
     /// gone).
     #[cfg(erofs_rs_fscache)]
-    _blobs: vfs::fscache::PseudoMount,
+    _blobs: vfs::pseudo::PseudoMount,
+    /// Holds the shared inodes of page cache sharing (`inode_share`).
+    _shared: vfs::pseudo::PseudoMount,
 }
 
 impl kernel::Module for ErofsModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         #[cfg(erofs_rs_fscache)]
-        let blobs = vfs::fscache::PseudoMount::new(format::erofs_fs::SUPER_MAGIC_V1 as u64)?;
+        let blobs = vfs::pseudo::PseudoMount::new(&vfs::fscache::BLOBS_FS)?;
+        let shared = vfs::ishare::mount()?;
         let fs = vfs::Registration::new::<super_::Erofs>(module)?;
         pr_info!("filesystem type registered\n");
         Ok(Self {
             _fs: fs,
             #[cfg(erofs_rs_fscache)]
             _blobs: blobs,
+            _shared: shared,
         })
     }
 }

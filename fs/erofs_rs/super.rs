@@ -46,8 +46,12 @@ pub(crate) struct MountOptions {
     pub(crate) devices: KVec<KVec<u8>>,
     /// `fsid=`: the primary blob of an fscache-backed mount.
     pub(crate) fsid: Option<KVec<u8>>,
-    /// `domain_id=`: the shared domain of an fscache-backed mount.
+    /// `domain_id=`: the shared domain of an fscache-backed mount's blobs
+    /// and of page cache sharing.
     pub(crate) domain_id: Option<KVec<u8>>,
+    /// `inode_share` (7.x) or `inode_share=verify` (ours): page cache
+    /// sharing between files with equal fingerprints in the domain.
+    pub(crate) inode_share: Option<crate::ishare::ShareMode>,
     /// `cache_tag=`: the cache (a cachefiles `tag`) holding the blobs, if
     /// not the first one bound; NUL-terminated. Not in the C driver.
     pub(crate) cache_tag: Option<KVec<u8>>,
@@ -67,6 +71,7 @@ impl Default for MountOptions {
             devices: KVec::new(),
             fsid: None,
             domain_id: None,
+            inode_share: None,
             cache_tag: None,
             fsoffset: 0,
         }
@@ -154,6 +159,8 @@ pub(crate) fn finish_fill(
     devices: DeviceMode,
     total_blocks: u64,
 ) -> Result<ErofsSb> {
+    let mut opts = opts;
+    crate::ishare::check_feature(sb, &disk, &mut opts);
     let z = KBox::pin_init(ZState::new(), GFP_KERNEL)?;
     let mut sbi = ErofsSb { disk, src, opts, devices, total_blocks, prefixes: KVec::new(), z };
     if sbi.disk.has_metabox() {
@@ -268,14 +275,29 @@ impl FileSystem for Erofs {
                 p.push(0, GFP_KERNEL)?;
                 o.devices.push(p, GFP_KERNEL)?;
             }
+            b"inode_share" => {
+                o.inode_share = Some(match value {
+                    None => crate::ishare::ShareMode::Domain,
+                    Some(b"verify") => crate::ishare::ShareMode::Verify,
+                    _ => {
+                        fc.error(c_str!("Unknown parameter value for inode_share"));
+                        return Err(EINVAL);
+                    }
+                });
+            }
+            b"domain_id" => {
+                let Some(v) = value else { return Err(EINVAL) };
+                let mut s = KVec::with_capacity(v.len(), GFP_KERNEL)?;
+                s.extend_from_slice(v, GFP_KERNEL)?;
+                o.domain_id = Some(s);
+            }
             #[cfg(erofs_rs_fscache)]
-            b"fsid" | b"domain_id" | b"cache_tag" => {
+            b"fsid" | b"cache_tag" => {
                 let Some(v) = value else { return Err(EINVAL) };
                 let mut s = KVec::with_capacity(v.len() + 1, GFP_KERNEL)?;
                 s.extend_from_slice(v, GFP_KERNEL)?;
                 match key {
                     b"fsid" => o.fsid = Some(s),
-                    b"domain_id" => o.domain_id = Some(s),
                     _ => {
                         s.push(0, GFP_KERNEL)?;
                         o.cache_tag = Some(s);
@@ -283,7 +305,7 @@ impl FileSystem for Erofs {
                 }
             }
             #[cfg(not(erofs_rs_fscache))]
-            b"fsid" | b"domain_id" | b"cache_tag" => {
+            b"fsid" | b"cache_tag" => {
                 fc.error(c_str!("fscache mode needs a kernel with fscache and on-demand cachefiles (6.12; 7.2 removed them)"));
                 return Err(vfs::error::eopnotsupp());
             }
@@ -297,6 +319,7 @@ impl FileSystem for Erofs {
     }
 
     fn fill_super(sb: &SuperBlock<Self, New>, fc: &FsContext, mut opts: MountOptions, backing: Option<FileRef>) -> Result<ErofsSb> {
+        crate::ishare::check_options(fc, &opts)?;
         #[cfg(erofs_rs_fscache)]
         if opts.fsid.is_some() {
             return crate::fscache::fill_super(sb, fc, opts);
@@ -436,6 +459,11 @@ impl FileSystem for Erofs {
         if let Some(domain) = &o.domain_id {
             seq.puts(c_str!(",domain_id="));
             seq.write(domain);
+        }
+        match o.inode_share {
+            Some(crate::ishare::ShareMode::Domain) => seq.puts(c_str!(",inode_share")),
+            Some(crate::ishare::ShareMode::Verify) => seq.puts(c_str!(",inode_share=verify")),
+            None => {}
         }
         if let Some(tag) = &o.cache_tag {
             seq.puts(c_str!(",cache_tag="));

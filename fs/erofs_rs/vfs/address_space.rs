@@ -6,7 +6,7 @@
 use super::bindings;
 use super::fs_type::FileSystem;
 use super::inode::Inode;
-use super::{iomap, LockedFolio, Readahead};
+use super::{iomap, ishare, LockedFolio, Readahead};
 use core::ffi::c_int;
 use core::marker::PhantomData;
 use kernel::error::VTABLE_DEFAULT_ERROR;
@@ -82,13 +82,19 @@ impl<T: FileSystem> Ops<T> {
 ///
 /// # Safety
 ///
-/// Called by the VFS with a locked folio of one of our inodes.
+/// Called by the VFS with a locked folio of one of our inodes or of a
+/// shared inode.
 unsafe extern "C" fn read_folio<U: Operations>(_file: *mut bindings::file, folio: *mut bindings::folio) -> c_int {
-    // SAFETY: a folio of our inode's page cache: its host is live.
-    let inode = unsafe { Inode::<U::FileSystem>::from_raw(bindings::erofs_rs_folio_inode(folio)) };
-    // SAFETY: the locked folio handed to read_folio, ended by `U`.
+    // SAFETY: the locked folio handed to read_folio, ended by `U` (or
+    // failed when dropped).
     let f = unsafe { LockedFolio::from_raw(folio) };
-    match U::read_folio(inode, f) {
+    // SAFETY: a folio of our inode's or a shared inode's page cache: its
+    // host is live during the call.
+    let host = match unsafe { ishare::host::<U::FileSystem>(bindings::erofs_rs_folio_inode(folio)) } {
+        Ok(h) => h,
+        Err(e) => return e.to_errno(),
+    };
+    match U::read_folio(host.inode(), f) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
@@ -98,11 +104,16 @@ unsafe extern "C" fn read_folio<U: Operations>(_file: *mut bindings::file, folio
 ///
 /// # Safety
 ///
-/// Called by the VFS with a readahead request for one of our inodes.
+/// Called by the VFS with a readahead request for one of our inodes or
+/// a shared inode.
 unsafe extern "C" fn readahead<U: Operations>(rac: *mut bindings::readahead_control) {
-    // SAFETY: the request's mapping belongs to a live inode of ours.
-    let inode = unsafe { Inode::<U::FileSystem>::from_raw(bindings::erofs_rs_readahead_inode(rac)) };
+    // SAFETY: the request's mapping belongs to a live inode of ours or a
+    // shared inode.
+    let Ok(host) = (unsafe { ishare::host::<U::FileSystem>(bindings::erofs_rs_readahead_inode(rac)) }) else {
+        // Folios left in the request are dropped unread by the VFS.
+        return;
+    };
     // SAFETY: the request of this call, which `ra` does not outlive.
     let mut ra = unsafe { Readahead::from_raw(rac) };
-    U::readahead(inode, &mut ra);
+    U::readahead(host.inode(), &mut ra);
 }

@@ -22,6 +22,12 @@ pub(crate) trait Operations {
     /// it and `splice_read` from it (`filemap_splice_read`).
     const PAGE_CACHE_FILE: bool = false;
 
+    /// `open` of a regular file: may point the file at a shared page
+    /// cache ([`OpenFile::share_page_cache`]).
+    fn open(_inode: &Inode<Self::FileSystem>, _file: &mut OpenFile<'_, Self::FileSystem>) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// `read_iter`: reads from `iocb`'s position into `to`; the bytes read.
     fn read_iter(_iocb: &mut Kiocb<'_, Self::FileSystem>, _to: &mut IovIter<'_>) -> Result<usize> {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
@@ -47,6 +53,7 @@ impl<T: FileSystem> Ops<T> {
         Self(
             bindings::file_operations {
                 llseek: Some(bindings::generic_file_llseek),
+                open: if U::HAS_OPEN { Some(open::<U>) } else { None },
                 read: if U::HAS_READ_DIR { Some(bindings::generic_read_dir) } else { None },
                 read_iter: if U::HAS_READ_ITER { Some(read_iter::<U>) } else { None },
                 iterate_shared: if U::HAS_READ_DIR { Some(iterate_shared::<U>) } else { None },
@@ -81,6 +88,59 @@ impl<T: FileSystem> Ops<T> {
             ops.0.mmap_prepare = Some(iomap::dax_mmap_prepare::<D>);
         }
         ops
+    }
+}
+
+/// A file of `T` being opened.
+///
+/// # Invariants
+///
+/// `ptr` is the file of the current `open` call, whose inode is `inode`.
+pub(crate) struct OpenFile<'a, T: FileSystem> {
+    ptr: *mut bindings::file,
+    inode: &'a Inode<T>,
+}
+
+impl<T: FileSystem> OpenFile<'_, T> {
+    /// Opened with O_DIRECT.
+    pub(crate) fn is_direct(&self) -> bool {
+        // SAFETY: the file being opened (type invariant).
+        unsafe { bindings::erofs_rs_file_is_direct(self.ptr) }
+    }
+
+    /// Points the file at the page cache shared by the files whose key
+    /// is the inode's (see `ishare.rs`), if the inode joins it. `key` is
+    /// asked for on the inode's first open only and may refuse (`None`);
+    /// the answer holds for the inode's life in memory. Returns whether
+    /// the file reads through a shared cache.
+    pub(crate) fn share_page_cache(&mut self, key: impl FnOnce() -> Result<Option<KVec<u8>>>) -> Result<bool> {
+        match super::ishare::join(self.inode, key)? {
+            super::ishare::Share::No => Ok(false),
+            super::ishare::Share::Member(shared) => {
+                // SAFETY: the inode's slot holds a reference to `shared`
+                // for as long as the inode lives, which the file keeps
+                // alive; so its page cache outlives the file and every
+                // mapping made from it.
+                unsafe { bindings::erofs_rs_file_set_mapping(self.ptr, (*shared).i_mapping) };
+                Ok(true)
+            }
+        }
+    }
+}
+
+/// `file_operations::open`.
+///
+/// # Safety
+///
+/// Called by the VFS with a regular file of ours being opened.
+unsafe extern "C" fn open<U: Operations>(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+    // SAFETY: the inode of the file being opened is live (caller).
+    let inode = unsafe { Inode::<U::FileSystem>::from_raw(inode) };
+    // INVARIANT: the arguments of this call.
+    let mut f = OpenFile { ptr: file, inode };
+    match U::open(inode, &mut f) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
     }
 }
 

@@ -13,83 +13,16 @@
 
 use super::bindings;
 use super::folio::RangeState;
-use super::fs_type::FsTypeSlot;
+use super::pseudo::PseudoFs;
 use super::{FolioRange, LockedFolio, Readahead};
 use core::ffi::{c_int, c_void};
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::c_str;
 use kernel::prelude::*;
 
-/// The pseudo filesystem type ("pseudo_erofs" in C). Like every
-/// `file_system_type` it lives in static storage (lockdep's keys).
-static PSEUDO_FS_TYPE: FsTypeSlot = FsTypeSlot::new();
-/// Its one mount, while a [`PseudoMount`] exists.
-static PSEUDO_MNT: AtomicPtr<bindings::vfsmount> = AtomicPtr::new(core::ptr::null_mut());
-
-/// The magic of the pseudo filesystem's superblock, set before the mount.
-static PSEUDO_MAGIC: AtomicU64 = AtomicU64::new(0);
-
-/// The internal mount whose superblock owns the blobs' inodes, for the
-/// life of the module.
-///
-/// # Invariants
-///
-/// `PSEUDO_MNT` holds a mount made by `kern_mount` until `drop`; only one
-/// `PseudoMount` exists at a time.
-pub(crate) struct PseudoMount {
-    _private: (),
-}
-
-/// `init_fs_context` of the pseudo filesystem.
-///
-/// # Safety
-///
-/// Called by the VFS with a new context of the pseudo type.
-unsafe extern "C" fn pseudo_init_fs_context(fc: *mut bindings::fs_context) -> c_int {
-    // SAFETY: a live context of our pseudo type (caller).
-    if unsafe { bindings::init_pseudo(fc, PSEUDO_MAGIC.load(Ordering::Relaxed) as _) }.is_null() {
-        return ENOMEM.to_errno();
-    }
-    0
-}
-
-impl PseudoMount {
-    /// Mounts the pseudo filesystem, whose superblock gets `magic`.
-    pub(crate) fn new(magic: u64) -> Result<Self> {
-        if !PSEUDO_MNT.load(Ordering::Acquire).is_null() {
-            return Err(EBUSY);
-        }
-        PSEUDO_MAGIC.store(magic, Ordering::Relaxed);
-        let fs_type = PSEUDO_FS_TYPE.as_ptr();
-        // No owner: a superblock holds a reference to its type's module,
-        // and this one lives as long as the module, so with one the module
-        // could never be unloaded. The mount goes in our exit, before the
-        // module's memory does. Module init runs once: the slot is unused.
-        // SAFETY: nobody reads the unused slot while we fill it.
-        unsafe {
-            fs_type.write(bindings::file_system_type::default());
-            (*fs_type).name = c_str!("pseudo_erofs_rs").as_char_ptr().cast();
-            (*fs_type).owner = core::ptr::null_mut();
-            (*fs_type).init_fs_context = Some(pseudo_init_fs_context);
-            (*fs_type).kill_sb = Some(bindings::kill_anon_super);
-        }
-        // SAFETY: a fully initialised type in static storage.
-        let mnt = super::from_err_ptr(unsafe { bindings::kern_mount(fs_type) })?;
-        // INVARIANT: the mount just made.
-        PSEUDO_MNT.store(mnt, Ordering::Release);
-        Ok(Self { _private: () })
-    }
-}
-
-impl Drop for PseudoMount {
-    fn drop(&mut self) {
-        let mnt = PSEUDO_MNT.swap(core::ptr::null_mut(), Ordering::AcqRel);
-        // The module is going away: no superblock of ours (and so no blob
-        // inode) is left.
-        // SAFETY: the mount made in `new` (type invariant), unmounted once.
-        unsafe { bindings::kern_unmount(mnt) };
-    }
-}
+/// The pseudo filesystem holding the blobs' inodes ("pseudo_erofs" in
+/// C): without a bdi of its own, as the blobs are read ahead by us.
+pub(crate) static BLOBS_FS: PseudoFs = PseudoFs::new(c_str!("pseudo_erofs_rs"), false);
 
 /// An fscache volume: the namespace of an image's blob keys.
 ///
@@ -174,8 +107,8 @@ impl Blob {
     /// Acquires the blob `name` of `volume`, to be read in blocks of
     /// `1 << blkbits` bytes.
     fn acquire(volume: &Volume, name: &[u8], blkbits: u32) -> Result<Self> {
-        let mnt = PSEUDO_MNT.load(Ordering::Acquire);
-        if mnt.is_null() {
+        let sb = BLOBS_FS.sb();
+        if sb.is_null() {
             return Err(super::error::eopnotsupp());
         }
         let mut owned = KVec::with_capacity(name.len() + 1, GFP_KERNEL)?;
@@ -199,7 +132,7 @@ impl Blob {
         // The pseudo mount lives as long as the module, so as long as any
         // superblock of ours, which holds the blob.
         // SAFETY: a live superblock; the operations table is a static.
-        let inode = unsafe { bindings::erofs_rs_blob_inode((*mnt).mnt_sb, &BLOB_AOPS.0, blkbits, private) };
+        let inode = unsafe { bindings::erofs_rs_blob_inode(sb, &BLOB_AOPS.0, blkbits, private) };
         if inode.is_null() {
             // `state` drops its cookie.
             return Err(ENOMEM);

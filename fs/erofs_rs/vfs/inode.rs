@@ -11,7 +11,7 @@ use core::ffi::{c_char, c_int, c_uint};
 use core::marker::PhantomData;
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use kernel::error::VTABLE_DEFAULT_ERROR;
 use kernel::prelude::*;
 use kernel::types::Opaque;
@@ -54,6 +54,9 @@ pub(super) struct Container<T: FileSystem> {
     /// A fast symlink's target, NUL-terminated; `i_link` points into it.
     link: MaybeUninit<KVec<u8>>,
     has_link: bool,
+    /// Page cache sharing: the shared inode this inode joined (see
+    /// `ishare.rs`).
+    share: AtomicUsize,
 }
 
 /// The slab all our inodes come from (one filesystem type per module).
@@ -109,6 +112,14 @@ impl<T: FileSystem> Inode<T> {
         // SAFETY: reads `i_flags` of a live inode, set before it was
         // unlocked.
         unsafe { bindings::erofs_rs_inode_is_dax(self.as_ptr()) }
+    }
+
+    /// Its page cache sharing slot (`ishare.rs`).
+    pub(super) fn share_slot(&self) -> &AtomicUsize {
+        let c = self.as_ptr().cast::<Container<T>>();
+        // SAFETY: the inode lives in a `Container<T>` (type invariant),
+        // whose slot `alloc_inode` initialised.
+        unsafe { &(*c).share }
     }
 
     /// The block size of the inode (`i_blocksize`).
@@ -235,6 +246,7 @@ pub(super) unsafe extern "C" fn alloc_inode<T: FileSystem>(_sb: *mut bindings::s
     unsafe {
         (*c).has_data = false;
         (*c).has_link = false;
+        core::ptr::addr_of_mut!((*c).share).write(AtomicUsize::new(0));
         core::ptr::addr_of_mut!((*c).vfs)
     }
 }
@@ -257,6 +269,22 @@ pub(super) unsafe extern "C" fn free_inode<T: FileSystem>(inode: *mut bindings::
             (*c).link.assume_init_drop();
         }
         bindings::kmem_cache_free(INODE_CACHE.load(Ordering::Acquire), c.cast());
+    }
+}
+
+/// `super_operations::evict_inode`: leaves the inode's shared inode,
+/// then what evict() does without one (after DAX's part on 7.x).
+///
+/// # Safety
+///
+/// Called by the VFS once per inode of `T` being evicted.
+pub(super) unsafe extern "C" fn evict_inode<T: FileSystem>(inode: *mut bindings::inode) {
+    // SAFETY: a live inode of ours in a `Container<T>` (caller), evicted
+    // once; it was allocated by `alloc_inode`, so its slot is set.
+    unsafe {
+        let c = inode.cast::<Container<T>>();
+        super::ishare::leave(inode, &(*c).share);
+        bindings::erofs_rs_evict_inode(inode);
     }
 }
 

@@ -36,7 +36,8 @@ pub(crate) trait Operations {
 ///
 /// # Safety
 ///
-/// Called by iomap with a live inode of ours and the iomap to fill.
+/// Called by iomap with a live inode of ours or a shared inode, and the
+/// iomap to fill.
 unsafe extern "C" fn iomap_begin<U: Operations>(
     inode: *mut bindings::inode,
     pos: i64,
@@ -46,8 +47,14 @@ unsafe extern "C" fn iomap_begin<U: Operations>(
     _srcmap: *mut bindings::iomap,
 ) -> c_int {
     let dax = flags & bindings::IOMAP_DAX != 0;
-    // SAFETY: a live inode of ours (caller).
-    let ino = unsafe { Inode::<U::FileSystem>::from_raw(inode) };
+    // A shared inode's range is mapped through a member, held for the
+    // call (iomap submits the bios before iomap_end).
+    // SAFETY: a live inode of ours or a shared inode (caller).
+    let host = match unsafe { super::ishare::host::<U::FileSystem>(inode) } {
+        Ok(h) => h,
+        Err(e) => return e.to_errno(),
+    };
+    let ino = host.inode();
     let m = match U::begin(ino, pos as u64, length as u64) {
         Ok(m) => m,
         Err(e) => return e.to_errno(),
@@ -58,7 +65,7 @@ unsafe extern "C" fn iomap_begin<U: Operations>(
     unsafe {
         (*iomap).flags = 0;
         (*iomap).private = core::ptr::null_mut();
-        (*iomap).bdev = bindings::erofs_rs_sb_bdev((*inode).i_sb);
+        (*iomap).bdev = bindings::erofs_rs_sb_bdev((*ino.as_ptr()).i_sb);
         match m {
             IoMapping::Hole { offset, length: l } => {
                 (*iomap).type_ = bindings::IOMAP_HOLE as u16;

@@ -33,6 +33,8 @@ pub(crate) mod fs_type;
 pub(crate) mod fscache;
 pub(crate) mod inode;
 pub(crate) mod iomap;
+pub(crate) mod ishare;
+pub(crate) mod pseudo;
 pub(crate) mod super_block;
 pub(crate) mod xattr;
 

@@ -225,9 +225,9 @@ impl<T: FileSystem> Ops<T> {
     const TABLE: bindings::super_operations = bindings::super_operations {
         alloc_inode: Some(inode::alloc_inode::<T>),
         free_inode: Some(inode::free_inode::<T>),
-        // What evict() does without one, plus what an FSDAX filesystem
-        // must do first (7.x).
-        evict_inode: Some(bindings::erofs_rs_evict_inode),
+        // Leaving a shared inode, what evict() does without one, and what
+        // an FSDAX filesystem must do first (7.x).
+        evict_inode: Some(inode::evict_inode::<T>),
         statfs: if T::HAS_STATFS { Some(statfs::<T>) } else { None },
         show_options: if T::HAS_SHOW_OPTIONS { Some(show_options::<T>) } else { None },
         // SAFETY: all-zero is a valid `super_operations`: every other
