@@ -13,6 +13,7 @@
 #   make bench [REPS=5]               erofs_rs vs C erofs (squashfs, ext4 as references)
 #   make bench-fscache / bench-dax    the same for fscache on-demand mode and FSDAX
 #   make bench-next [KERNEL=7.3]      erofs-utils 1.9.x layouts against the classic one
+#   make bench-ishare [KERNEL=7.3]    page cache sharing: two Debian releases' /usr
 #
 # KDIR defaults to the cached test kernel that tools/setup builds
 # (KERNEL=6.12, the default, or KERNEL=7.3).
@@ -24,7 +25,7 @@ KDIR ?= $(shell KERNEL=$(KERNEL) tools/setup kdir 2>/dev/null)
 -include $(KDIR)/erofs-rs-toolchain.mk
 LLVM ?= 1
 
-.PHONY: all modules clean demo demo-dax-root check check-all check-debug fuzz-kernel stress bench bench-fscache bench-dax bench-next host-test setup
+.PHONY: all modules clean demo demo-dax-root check check-all check-debug fuzz-kernel stress bench bench-fscache bench-dax bench-next bench-ishare host-test setup
 all: modules
 
 modules:
@@ -80,3 +81,7 @@ bench-dax:
 # Whole-tree reads of 48-bit and metabox images against the classic layout.
 bench-next:
 	tools/bench-next $(if $(filter 5,$(REPS)),3,$(REPS))
+
+# Page cache used and read time, with and without inode_share.
+bench-ishare:
+	tools/bench-ishare $(if $(filter 5,$(REPS)),3,$(REPS))
