@@ -60,11 +60,13 @@ impl PseudoFs {
     }
 }
 
-/// `init_fs_context` of a pseudo filesystem whose operations are libfs's.
+/// `init_fs_context` of a pseudo filesystem whose operations are libfs's
+/// (the fscache blobs', which exist with fscache only).
 ///
 /// # Safety
 ///
 /// Called by the VFS with a new context of a pseudo type of ours.
+#[cfg(erofs_rs_fscache)]
 unsafe extern "C" fn init_simple(fc: *mut bindings::fs_context) -> c_int {
     // SAFETY: a live context (caller).
     if unsafe { bindings::init_pseudo(fc, MAGIC as _) }.is_null() {
@@ -105,6 +107,7 @@ pub(crate) struct PseudoMount {
 
 impl PseudoMount {
     /// Mounts `fs`, with libfs's superblock operations.
+    #[cfg(erofs_rs_fscache)]
     pub(crate) fn new(fs: &'static PseudoFs) -> Result<Self> {
         Self::mount(fs, init_simple)
     }
