@@ -16,6 +16,7 @@
 #endif
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
+#include <linux/exportfs.h>
 #include <linux/fiemap.h>
 #include <linux/filelock.h>
 #include <linux/highmem.h>

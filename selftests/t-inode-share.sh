@@ -1,8 +1,9 @@
 # Page cache sharing (inode_share,domain_id=): two versions of the same
 # part of /usr (Debian 13 and 14, fingerprints by erofs-utils 1.9), plain
 # and lz4hc, mounted in one domain. Each mount reads as its own source
-# tree, every way erofs-readcheck reads (O_DIRECT aside: a shared file
-# refuses it, as in 7.x); the files both hold are cached once: reading
+# tree, and every way erofs-readcheck reads as without sharing and as the
+# C erofs without sharing (O_DIRECT aside: a shared file refuses it, as
+# in 7.x); the files both hold are cached once: reading
 # the second tree after the first adds about the pages of its own
 # contents (tools/mkimages counts them), where without sharing it adds
 # all of them. The options are checked as 7.x checks them. A forged
@@ -107,9 +108,18 @@ if have_fscache; then
 	[ "$resident" = "$shared" ]
 fi
 
+# The C erofs without sharing reads the second image of each pair as
+# erofs_rs does with sharing (O_DIRECT aside).
+modprobe erofs
+for img in i-14 i-14-lz4hc; do
+	mount -t erofs -o ro "$(disk_of $img)" /mnt/b
+	erofs-readcheck --seed 3 /mnt/b | no_odirect >/tmp/c.read
+	umount /mnt/b
+	no_odirect /tmp/$img.read | diff -u /tmp/c.read -
+done
+
 # The C erofs with inode_share (7.x built with EROFS_FS_PAGE_CACHE_SHARE)
 # on the same pairs: the same bytes every way, and its page cache.
-modprobe erofs
 if mount -t erofs -o ro,inode_share,domain_id=c "$(disk_of i-13)" /mnt/a 2>/dev/null; then
 	umount /mnt/a
 	for pair in "i-13 i-14" "i-13-lz4hc i-14-lz4hc"; do

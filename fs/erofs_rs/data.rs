@@ -336,6 +336,37 @@ pub(crate) fn fiemap(inode: &Inode<Erofs>, fi: &mut FiemapInfo<'_>, start: u64, 
     Ok(())
 }
 
+/// SEEK_DATA (`data`) / SEEK_HOLE from `pos` (below `i_size`), as the C
+/// driver of this kernel answers: 7.x walks the same mappings as fiemap
+/// (iomap_seek_data/hole over erofs_iomap_ops, or
+/// z_erofs_iomap_report_ops for compressed files: holes are unmapped
+/// ranges, everything else data); 6.12 uses generic_file_llseek, for
+/// which the whole file is data.
+fn seek_data_hole(inode: &Inode<Erofs>, pos: u64, data: bool) -> Result<u64> {
+    let size = inode.size();
+    if !c_erofs::SEEK_HOLES_BY_MAPPING {
+        return Ok(if data { pos } else { size });
+    }
+    let mut at = pos;
+    while at < size {
+        let e = fiemap_extent(inode, at, size - at)?;
+        if matches!(e.kind, FiemapKind::Hole) != data {
+            return Ok(at);
+        }
+        let next = e.offset.saturating_add(e.len);
+        if next <= at {
+            // A mapping that does not move on: corrupt metadata.
+            return Err(vfs::error::efscorrupted());
+        }
+        at = next;
+    }
+    if data {
+        Err(ENXIO)
+    } else {
+        Ok(size)
+    }
+}
+
 /// The extent at `pos` as the C driver's iomap ops report it for fiemap:
 /// erofs_iomap_begin for uncompressed inodes (flat ranges start at `pos`,
 /// chunks at their chunk start), z_erofs_iomap_begin_report for compressed
@@ -544,6 +575,10 @@ impl file::Operations for FileFops {
 
     fn open(inode: &Inode<Erofs>, file: &mut OpenFile<'_, Erofs>) -> Result {
         crate::ishare::open(inode, file)
+    }
+
+    fn seek_data_hole(inode: &Inode<Erofs>, offset: u64, data: bool) -> Result<u64> {
+        seek_data_hole(inode, offset, data)
     }
 
     fn read_iter(iocb: &mut Kiocb<'_, Erofs>, to: &mut IovIter<'_>) -> Result<usize> {

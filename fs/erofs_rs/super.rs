@@ -10,7 +10,7 @@ use crate::format::{self, super_block::SuperBlock as DiskSuper};
 use crate::vfs::dentry::Root;
 use crate::vfs::super_block::New;
 use crate::vfs::xattr::HandlerTable;
-use crate::vfs::{self, FileRef, FileSystem, FsContext, Inode, InodeParams, NameSink, SeqFile, StatFs, SuperBlock};
+use crate::vfs::{self, ARef, FileRef, FileSystem, FsContext, Inode, InodeParams, NameSink, SeqFile, StatFs, SuperBlock};
 use crate::zdata::ZState;
 use crate::{inode, xattr};
 use kernel::c_str;
@@ -401,6 +401,20 @@ impl FileSystem for Erofs {
         inode::read_inode(sb, sb.data().disk.ino64_to_nid(ino))
     }
 
+    /// File handles name inodes by nid, as the C erofs's do (erofs_encode_fh).
+    fn handle_id(inode: &Inode<Self>) -> u64 {
+        inode.data().nid
+    }
+
+    fn iget_by_handle(sb: &SuperBlock<Self>, nid: u64) -> Result<ARef<Inode<Self>>> {
+        sb.iget(sb.data().disk.nid_to_ino64(nid))
+    }
+
+    /// erofs_get_parent: the directory's `..`.
+    fn get_parent(dir: &Inode<Self>) -> Result<ARef<Inode<Self>>> {
+        crate::namei::lookup(dir, b"..")?.ok_or(ENOENT)
+    }
+
     fn xattr_get(inode: &Inode<Self>, index: i32, name: &[u8], buf: Option<&mut [u8]>) -> Result<usize> {
         xattr::get(inode, index as u8, name, buf)
     }
@@ -456,7 +470,10 @@ impl FileSystem for Erofs {
             seq.puts(c_str!(",fsid="));
             seq.write(fsid);
         }
-        if let Some(domain) = &o.domain_id {
+        // As the C erofs: 6.12 shows the fscache domain (domain_id= is
+        // an fscache option there); 7.x, where it names the page cache
+        // sharing domain, does not show it.
+        if let (Some(domain), Some(_)) = (&o.domain_id, &o.fsid) {
             seq.puts(c_str!(",domain_id="));
             seq.write(domain);
         }

@@ -83,4 +83,8 @@ pub(crate) mod c_erofs {
     /// `st_blocks` of a compressed inode is its compressed block count
     /// even when that is 0 (7.x), instead of falling back to the size.
     pub(crate) const COMPRESSED_BLOCKS_AS_STORED: bool = cfg!(erofs_rs_c_erofs_7);
+    /// SEEK_DATA/SEEK_HOLE find holes through the file's mappings (7.x,
+    /// iomap_seek_data/hole) instead of treating the whole file as data
+    /// (6.12, generic_file_llseek).
+    pub(crate) const SEEK_HOLES_BY_MAPPING: bool = cfg!(erofs_rs_c_erofs_7);
 }

@@ -22,6 +22,13 @@ pub(crate) trait Operations {
     /// it and `splice_read` from it (`filemap_splice_read`).
     const PAGE_CACHE_FILE: bool = false;
 
+    /// `llseek`'s SEEK_DATA (`data`) or SEEK_HOLE from `offset` (below
+    /// `i_size`): the position found; other seeks are
+    /// `generic_file_llseek`'s.
+    fn seek_data_hole(_inode: &Inode<Self::FileSystem>, _offset: u64, _data: bool) -> Result<u64> {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// `open` of a regular file: may point the file at a shared page
     /// cache ([`OpenFile::share_page_cache`]).
     fn open(_inode: &Inode<Self::FileSystem>, _file: &mut OpenFile<'_, Self::FileSystem>) -> Result {
@@ -52,7 +59,7 @@ impl<T: FileSystem> Ops<T> {
     pub(crate) const fn new<U: Operations<FileSystem = T>>() -> Self {
         Self(
             bindings::file_operations {
-                llseek: Some(bindings::generic_file_llseek),
+                llseek: if U::HAS_SEEK_DATA_HOLE { Some(llseek::<U>) } else { Some(bindings::generic_file_llseek) },
                 open: if U::HAS_OPEN { Some(open::<U>) } else { None },
                 read: if U::HAS_READ_DIR { Some(bindings::generic_read_dir) } else { None },
                 read_iter: if U::HAS_READ_ITER { Some(read_iter::<U>) } else { None },
@@ -125,6 +132,32 @@ impl<T: FileSystem> OpenFile<'_, T> {
                 Ok(true)
             }
         }
+    }
+}
+
+/// `file_operations::llseek` of files whose holes the filesystem finds.
+///
+/// # Safety
+///
+/// Called by the VFS with an open regular file of ours.
+unsafe extern "C" fn llseek<U: Operations>(file: *mut bindings::file, offset: i64, whence: c_int) -> i64 {
+    let data = match whence as u32 {
+        bindings::SEEK_DATA => true,
+        bindings::SEEK_HOLE => false,
+        // SAFETY: the caller's live arguments.
+        _ => return unsafe { bindings::generic_file_llseek(file, offset, whence) },
+    };
+    // The file's own inode (its `f_mapping` may be a shared inode's).
+    // SAFETY: an open file of ours: its inode is live.
+    let inode = unsafe { Inode::<U::FileSystem>::from_raw(bindings::erofs_rs_file_inode(file)) };
+    if offset < 0 || offset as u64 >= inode.size() {
+        return ENXIO.to_errno() as i64;
+    }
+    match U::seek_data_hole(inode, offset as u64, data) {
+        // SAFETY: the caller's file; vfs_setpos checks the position
+        // against the superblock's limit.
+        Ok(pos) => unsafe { bindings::vfs_setpos(file, pos as i64, (*(*inode.as_ptr()).i_sb).s_maxbytes) },
+        Err(e) => e.to_errno() as i64,
     }
 }
 

@@ -8,7 +8,7 @@ use super::dentry::Root;
 use super::fs_context::{self, FsContext};
 use super::inode::{self, InodeParams, INODE_CACHE};
 use super::super_block::{New, StatFs, SuperBlock};
-use super::{FileRef, NameSink, SeqFile};
+use super::{ARef, FileRef, NameSink, SeqFile};
 use core::ffi::c_uint;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::c_str;
@@ -77,6 +77,23 @@ pub(crate) trait FileSystem: Sized + 'static {
 
     /// Lists the xattr names of `inode` (`inode_operations::listxattr`).
     fn listxattr(_inode: &inode::Inode<Self>, _sink: &mut NameSink<'_>) -> Result {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// File handles (`export_operations`, see `export.rs`): the id a
+    /// handle names `inode` by. With it, `iget_by_handle` and
+    /// `get_parent` must be implemented too.
+    fn handle_id(_inode: &inode::Inode<Self>) -> u64 {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The inode a handle's id names.
+    fn iget_by_handle(_sb: &SuperBlock<Self>, _id: u64) -> Result<ARef<inode::Inode<Self>>> {
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// The directory that holds directory `dir` (its `..`).
+    fn get_parent(_dir: &inode::Inode<Self>) -> Result<ARef<inode::Inode<Self>>> {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }

@@ -23,6 +23,7 @@ pub(crate) mod dentry;
 pub(crate) mod device;
 pub(crate) mod dir;
 pub(crate) mod error;
+pub(crate) mod export;
 pub(crate) mod fiemap;
 pub(crate) mod file;
 pub(crate) mod file_ref;

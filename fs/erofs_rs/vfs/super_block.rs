@@ -178,6 +178,9 @@ pub(super) fn init<T: FileSystem>(sb: &SuperBlock<T, New>) -> Result {
         (*ptr).s_op = &Ops::<T>::TABLE;
         (*ptr).s_time_gran = 1;
         (*ptr).s_xattr = handlers;
+        if T::HAS_HANDLE_ID {
+            (*ptr).s_export_op = &super::export::Ops::<T>::TABLE;
+        }
     }
     Ok(())
 }

@@ -186,10 +186,45 @@ fn file_line(p: &Path, size: u64, cap: u64, rng: &mut Rng) -> String {
     // SAFETY: plain lseek on our descriptor.
     let end = unsafe { libc::lseek(fd, 0, libc::SEEK_END) };
     out.push(format!("seek_end={end}"));
+    out.push(seek_data_hole(fd, size));
     out.push(fiemap(fd));
     out.push(statx_attrs(p));
     out.push(odirect(p, cap));
     out.join(" ")
+}
+
+/// SEEK_DATA and SEEK_HOLE from every offset class: block and sub-block
+/// offsets near the start, evenly spread ones, and around the end. The
+/// line has the digest of every answer (position or errno) and, readable,
+/// the first data and hole positions.
+fn seek_data_hole(fd: i32, size: u64) -> String {
+    let mut offsets = Vec::new();
+    for k in 0..66u64 {
+        offsets.extend([k * 4096, k * 4096 + 1, (k * 4096).wrapping_sub(1)]);
+    }
+    for k in 0..=32u64 {
+        offsets.push(size / 32 * k);
+    }
+    offsets.extend([size.wrapping_sub(1), size, size + 1, size + 4096]);
+    offsets.retain(|&o| o <= size + 4096);
+    offsets.sort_unstable();
+    offsets.dedup();
+    let seek = |off: u64, whence| -> i64 {
+        // SAFETY: lseek on our descriptor.
+        let r = unsafe { libc::lseek(fd, off as i64, whence) };
+        if r < 0 {
+            -(std::io::Error::last_os_error().raw_os_error().unwrap_or(0) as i64)
+        } else {
+            r
+        }
+    };
+    let mut h = Sha256::new();
+    for &o in &offsets {
+        h.update(o.to_le_bytes());
+        h.update(seek(o, libc::SEEK_DATA).to_le_bytes());
+        h.update(seek(o, libc::SEEK_HOLE).to_le_bytes());
+    }
+    format!("seek_data_hole={}:{}:{}", seek(0, libc::SEEK_DATA), seek(0, libc::SEEK_HOLE), hex(h))
 }
 
 /// How many bytes from the start of the file read without an error, up
