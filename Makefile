@@ -25,12 +25,20 @@ KDIR ?= $(shell KERNEL=$(KERNEL) tools/setup kdir 2>/dev/null)
 -include $(KDIR)/erofs-rs-toolchain.mk
 LLVM ?= 1
 
-.PHONY: all modules clean demo demo-dax-root check check-all check-debug fuzz-kernel stress bench bench-fscache bench-dax bench-next bench-ishare host-test setup
+.PHONY: all modules install clean demo demo-dax-root check check-all check-debug fuzz-kernel stress bench bench-fscache bench-dax bench-next bench-ishare host-test setup
 all: modules
 
 modules:
 	@test -n "$(KDIR)" -a -f "$(KDIR)/Makefile" || { echo "KDIR is not a kernel build tree: '$(KDIR)'"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) modules
+
+# Installs erofs_rs.ko for KDIR's kernel (lib/modules/RELEASE/updates,
+# under INSTALL_MOD_PATH when given) and updates its module dependencies,
+# so that `modprobe erofs_rs` and `mount -t erofs_rs` (alias fs-erofs_rs)
+# find it.
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) $(if $(INSTALL_MOD_PATH),INSTALL_MOD_PATH=$(INSTALL_MOD_PATH)) modules_install
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $$(cat $(KDIR)/include/config/kernel.release)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) clean
