@@ -109,6 +109,7 @@ int erofs_rs_dax_mmap(struct file *file, struct vm_area_struct *vma,
 #endif
 void erofs_rs_evict_inode(struct inode *inode);
 int erofs_rs_drop_inode_always(struct inode *inode);
+bool erofs_rs_ratelimit(void);
 void erofs_rs_file_set_mapping(struct file *file, struct address_space *mapping);
 bool erofs_rs_file_is_direct(struct file *file);
 void *erofs_rs_sha256_new(void);

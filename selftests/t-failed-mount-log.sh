@@ -25,7 +25,7 @@ losetup "$loop" $img
 ! mount -t erofs -o ro "$loop" /mnt/c
 dmesg -c >/dev/null
 ! mount -t erofs_rs -o ro "$loop" /mnt/rs
-dmesg | grep "erofs_rs: .*root inode $nid is not a directory"
+dmesg | grep "erofs_rs (device [^)]*): root inode $nid is not a directory"
 ! dmesg | grep "mounted with root inode"
 # The intact image mounts and says so, once.
 mount -t erofs_rs -o ro "$dev" /mnt/rs

@@ -168,8 +168,8 @@ fn reader<'a>(sbi: &'a ErofsSb, inode: &ErofsInode) -> ZReader<'a> {
 
 /// Copies file bytes `[la, la + buf.len())` of any inode, logging and
 /// converting errors for the VFS.
-pub(crate) fn read_any(sb_id: &CStr, sbi: &ErofsSb, inode: &ErofsInode, la: u64, buf: &mut [u8]) -> Result {
-    read_file(&mut reader(sbi, inode), inode, la, buf).map_err(|e| fs_error(sb_id, format_args!("read nid {} @ {}", inode.nid, la), e))
+pub(crate) fn read_any(sb: &SuperBlock<Erofs>, sbi: &ErofsSb, inode: &ErofsInode, la: u64, buf: &mut [u8]) -> Result {
+    read_file(&mut reader(sbi, inode), inode, la, buf).map_err(|e| fs_error(sb, format_args!("read nid {} @ {}", inode.nid, la), e))
 }
 
 /// Calls `f` with the valid bytes of data block `index` of an
@@ -205,7 +205,7 @@ pub(crate) fn with_block<R>(sbi: &ErofsSb, di: &ErofsInode, index: u64, f: impl 
 pub(crate) fn read_folio(inode: &Inode<Erofs>, mut folio: LockedFolio) -> Result {
     let sb = inode.super_block();
     let sbi = sb.data();
-    let r = fill_folio(sb.id(), inode.data(), &mut reader(sbi, inode.data()), &mut folio);
+    let r = fill_folio(sb, inode.data(), &mut reader(sbi, inode.data()), &mut folio);
     folio.end(r.is_ok());
     r
 }
@@ -245,7 +245,7 @@ pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
     }
     let mut r = reader(sbi, di).whole_extents(len);
     while let Some(mut folio) = ra.next_folio() {
-        let ok = fill_folio(sb.id(), di, &mut r, &mut folio).is_ok();
+        let ok = fill_folio(sb, di, &mut r, &mut folio).is_ok();
         folio.end(ok);
         if !ok {
             // The rest is left to read_folio, which reports the error to
@@ -256,7 +256,7 @@ pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
 }
 
 /// Fills one folio page by page, zeroing what lies past EOF.
-fn fill_folio(sb_id: &CStr, di: &ErofsInode, r: &mut ZReader<'_>, folio: &mut LockedFolio) -> Result {
+fn fill_folio(sb: &SuperBlock<Erofs>, di: &ErofsInode, r: &mut ZReader<'_>, folio: &mut LockedFolio) -> Result {
     let pos = folio.pos();
     let page = vfs::PAGE_SIZE;
     let mut off = 0;
@@ -265,7 +265,7 @@ fn fill_folio(sb_id: &CStr, di: &ErofsInode, r: &mut ZReader<'_>, folio: &mut Lo
         let valid = if start >= di.size { 0 } else { (di.size - start).min(page as u64) as usize };
         folio.with_page(off, |buf| -> Result {
             let (data, tail) = buf.split_at_mut(valid);
-            read_file(r, di, start, data).map_err(|e| fs_error(sb_id, format_args!("read nid {} @ {}", di.nid, start), e))?;
+            read_file(r, di, start, data).map_err(|e| fs_error(sb, format_args!("read nid {} @ {}", di.nid, start), e))?;
             tail.fill(0);
             Ok(())
         })?;
@@ -380,7 +380,7 @@ fn fiemap_extent(inode: &Inode<Erofs>, pos: u64, len: u64) -> Result<FiemapExten
     if pos >= di.size {
         return Ok(FiemapExtent { offset: pos, len, kind: FiemapKind::Hole });
     }
-    let err = |e| fs_error(sb.id(), format_args!("fiemap nid {} @ {}", di.nid, pos), e);
+    let err = |e| fs_error(sb, format_args!("fiemap nid {} @ {}", di.nid, pos), e);
     if di.is_compressed() {
         let zi = di.zinfo.unwrap_or_else(|| ZInfo::read(&sbi.src, &sbi.disk, di)).map_err(err)?;
         let ext = zmap::map(&sbi.src, &sbi.disk, di, &zi, pos, true).map_err(err)?;
@@ -431,7 +431,7 @@ fn iomap_begin<'a>(inode: &'a Inode<Erofs>, pos: u64, length: u64) -> Result<IoM
         // Leave post-EOF ranges unmapped, as erofs_map_blocks does.
         return Ok(IoMapping::Hole { offset: pos, length });
     }
-    let err = |e| fs_error(sb.id(), format_args!("map nid {} @ {}", di.nid, pos), e);
+    let err = |e| fs_error(sb, format_args!("map nid {} @ {}", di.nid, pos), e);
     let ext = map_blocks(&sbi.src, &sbi.disk, di, pos).map_err(err)?;
     Ok(match ext.map {
         Mapping::Hole => IoMapping::Hole { offset: ext.la, length: ext.len },
@@ -520,7 +520,7 @@ fn read_iter(iocb: &mut Kiocb<'_, Erofs>, to: &mut IovIter<'_>) -> Result<usize>
     let mut done = 0usize;
     while done < total {
         let n = (total - done).min(buf.len());
-        if let Err(e) = read_any(sb.id(), sb.data(), inode.data(), pos + done as u64, &mut buf[..n]) {
+        if let Err(e) = read_any(sb, sb.data(), inode.data(), pos + done as u64, &mut buf[..n]) {
             if done == 0 {
                 return Err(e);
             }
@@ -550,7 +550,7 @@ fn check_dio_mapped_alignment(inode: &Inode<Erofs>, pos: u64, count: u64, mem_al
     let end = pos.saturating_add(count).min(di.size);
     let mut at = pos;
     while at < end {
-        let ext = map_blocks(&sbi.src, &sbi.disk, di, at).map_err(|e| fs_error(sb.id(), format_args!("map nid {} @ {}", di.nid, at), e))?;
+        let ext = map_blocks(&sbi.src, &sbi.disk, di, at).map_err(|e| fs_error(sb, format_args!("map nid {} @ {}", di.nid, at), e))?;
         if matches!(ext.map, Mapping::Mapped { .. }) && (at | count | mem_alignment) & (align - 1) != 0 {
             return Err(EINVAL);
         }

@@ -51,7 +51,7 @@ pub(crate) fn readdir(dir: &Inode<Erofs>, emitter: &mut DirEmitter) -> Result {
             }
             Ok(())
         }
-        Err(e) => Err(fs_error(sb.id(), format_args!("readdir nid {}", di.nid), e)),
+        Err(e) => Err(fs_error(sb, format_args!("readdir nid {}", di.nid), e)),
     }
 }
 

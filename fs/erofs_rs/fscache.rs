@@ -16,6 +16,7 @@ use crate::inode::ErofsInode;
 use crate::super_::{check_device_count, finish_fill, fs_error, Erofs, ErofsSb, MountOptions};
 use crate::vfs::address_space::{self, Ops};
 use crate::vfs::fscache::{BlobSource, Domain, Volume};
+use crate::vfs::printk::erofs_err;
 use crate::vfs::super_block::New;
 use crate::vfs::{self, FolioRange, FsContext, Inode, LockedFolio, Readahead, SuperBlock};
 use kernel::c_str;
@@ -44,7 +45,7 @@ fn blob_source(sb: &SuperBlock<Erofs, New>, opts: &MountOptions, fsid: &[u8]) ->
         Some(d) => Domain::join(d, key, cache).map(BlobSource::Domain),
         None => Volume::acquire(key, cache).map(BlobSource::Volume),
     };
-    source.inspect_err(|_| pr_err!("{}: failed to register volume for {}\n", sb.id(), key))
+    source.inspect_err(|_| erofs_err!(sb, "failed to register volume for {}\n", key))
 }
 
 pub(crate) fn fill_super(sb: &SuperBlock<Erofs, New>, fc: &FsContext, mut opts: MountOptions) -> Result<ErofsSb> {
@@ -57,12 +58,12 @@ pub(crate) fn fill_super(sb: &SuperBlock<Erofs, New>, fc: &FsContext, mut opts: 
     let mut src = MetaSource::fscache(blobs, fsid).inspect_err(|e| {
         if *e == EEXIST {
             let domain = opts.domain_id.as_deref().unwrap_or(&[]);
-            pr_err!("{}: {} already exists in domain {}\n", sb.id(), BlobName(fsid), BlobName(domain));
+            erofs_err!(sb, "{} already exists in domain {}\n", BlobName(fsid), BlobName(domain));
         } else {
-            pr_err!("{}: failed to get cookie for {}\n", sb.id(), BlobName(fsid));
+            erofs_err!(sb, "failed to get cookie for {}\n", BlobName(fsid));
         }
     })?;
-    let disk = DiskSuper::read(&src).map_err(|e| fs_error(sb.id(), format_args!("superblock"), e))?;
+    let disk = DiskSuper::read(&src).map_err(|e| fs_error(sb, format_args!("superblock"), e))?;
     if disk.block_size() as usize != vfs::PAGE_SIZE {
         fc.error(c_str!("unsupported blksize for fscache mode"));
         return Err(EINVAL);
@@ -75,17 +76,17 @@ pub(crate) fn fill_super(sb: &SuperBlock<Erofs, New>, fc: &FsContext, mut opts: 
     // Each extra blob: named by `device=`, or else by its slot's tag.
     let mut total_blocks = disk.blocks as u64;
     for i in 0..disk.extra_device_count() {
-        let slot = disk.device_slot(&src, i).map_err(|e| fs_error(sb.id(), format_args!("device table"), e))?;
+        let slot = disk.device_slot(&src, i).map_err(|e| fs_error(sb, format_args!("device table"), e))?;
         let name = match opts.devices.get(i as usize) {
             Some(path) => &path[..path.len() - 1],
             None => slot.tag_str(),
         };
         if name.is_empty() {
             let pos = (disk.devt_slotoff as u64 + i as u64) * format::erofs_fs::DEVT_SLOT_SIZE;
-            pr_err!("{}: empty device tag @ pos {}\n", sb.id(), pos);
+            erofs_err!(sb, "empty device tag @ pos {}\n", pos);
             return Err(EINVAL);
         }
-        src.add_blob(name).inspect_err(|_| pr_err!("{}: failed to get cookie for {}\n", sb.id(), BlobName(name)))?;
+        src.add_blob(name).inspect_err(|_| erofs_err!(sb, "failed to get cookie for {}\n", BlobName(name)))?;
         src.set_readahead_end(i + 1, (slot.blocks as u64).saturating_mul(bsz));
         total_blocks += slot.blocks as u64;
     }
@@ -101,10 +102,10 @@ pub(crate) fn fill_super(sb: &SuperBlock<Erofs, New>, fc: &FsContext, mut opts: 
 /// metadata. Each piece ends on a page boundary: extents end on block
 /// boundaries (a block is a page here) except at EOF, whose block is read
 /// whole, as the C driver and iomap read it.
-fn read_range(sb_id: &CStr, sbi: &ErofsSb, di: &ErofsInode, range: &mut FolioRange) -> Result {
+fn read_range(sb: &SuperBlock<Erofs>, sbi: &ErofsSb, di: &ErofsInode, range: &mut FolioRange) -> Result {
     let page = vfs::PAGE_SIZE;
     let (start, len) = (range.start(), range.len());
-    let err = |la: u64| move |e| fs_error(sb_id, format_args!("read nid {} @ {}", di.nid, la), e);
+    let err = |la: u64| move |e| fs_error(sb, format_args!("read nid {} @ {}", di.nid, la), e);
     let mut at = 0usize;
     while at < len {
         let la = start.saturating_add(at as u64);
@@ -135,7 +136,7 @@ fn read_range(sb_id: &CStr, sbi: &ErofsSb, di: &ErofsInode, range: &mut FolioRan
 /// Reads `range` of `inode`; on error its folios end not uptodate.
 fn read_inode_range(inode: &Inode<Erofs>, mut range: FolioRange) -> Result {
     let sb = inode.super_block();
-    let r = read_range(sb.id(), sb.data(), inode.data(), &mut range);
+    let r = read_range(sb, sb.data(), inode.data(), &mut range);
     if r.is_err() {
         range.fail();
     }

@@ -13,6 +13,7 @@
 #include <linux/err.h>
 #include <linux/major.h>
 #include <crypto/sha2.h>
+#include <linux/ratelimit.h>
 
 /* errorfc() is a macro around logfc() that also prefixes the fs name. */
 void erofs_rs_errorfc(struct fs_context *fc, const char *msg)
@@ -441,6 +442,18 @@ void erofs_rs_evict_inode(struct inode *inode)
 #endif
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
+}
+
+/*
+ * Rate limit of erofs_rs's error and warning messages (vfs/printk.rs):
+ * generous enough that every mount of a corrupt image says why, while a
+ * corrupt image read in a loop cannot flood the log.
+ */
+static DEFINE_RATELIMIT_STATE(erofs_rs_ratelimit_state, 5 * HZ, 100);
+
+bool erofs_rs_ratelimit(void)
+{
+	return __ratelimit(&erofs_rs_ratelimit_state);
 }
 
 /*

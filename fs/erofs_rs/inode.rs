@@ -48,7 +48,7 @@ fn fscache_aops(_sbi: &crate::super_::ErofsSb) -> Option<&'static crate::vfs::ad
 pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParams<Erofs>, ErofsInode)> {
     let sbi = sb.data();
     let disk = &sbi.disk;
-    let di = DiskInode::read(&sbi.src, disk, nid).map_err(|e| fs_error(sb.id(), format_args!("nid {}", nid), e))?;
+    let di = DiskInode::read(&sbi.src, disk, nid).map_err(|e| fs_error(sb, format_args!("nid {}", nid), e))?;
     // Data goes through iomap for uncompressed inodes on block devices,
     // through the file-backed path on regular files, and through the
     // decompressor for compressed ones, whatever the file type.
@@ -102,9 +102,9 @@ pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParam
             // the block; keep a NUL-terminated copy for get_link.
             let len = di.size as usize;
             let mut target = KVec::from_elem(0u8, len + 1, GFP_KERNEL)?;
-            let at = di.tail_offset().map_err(|e| fs_error(sb.id(), format_args!("nid {}", nid), e))?;
+            let at = di.tail_offset().map_err(|e| fs_error(sb, format_args!("nid {}", nid), e))?;
             crate::format::read_exact(&sbi.src, di.meta_dev, at, disk.block_size(), &mut target[..len])
-                .map_err(|e| fs_error(sb.id(), format_args!("symlink nid {}", nid), e))?;
+                .map_err(|e| fs_error(sb, format_args!("symlink nid {}", nid), e))?;
             params.iops = &EROFS_FAST_SYMLINK_IOPS;
             params.link = Some(target);
             params.nohighmem = true;

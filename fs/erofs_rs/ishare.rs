@@ -23,6 +23,7 @@ use crate::format::super_block::SuperBlock as DiskSuper;
 use crate::super_::{DaxMode, Erofs, MountOptions};
 use crate::vfs::file::OpenFile;
 use crate::vfs::ishare::Sha256;
+use crate::vfs::printk::{erofs_info, erofs_warn};
 use crate::vfs::super_block::New;
 use crate::vfs::{FsContext, Inode, SuperBlock};
 use kernel::c_str;
@@ -64,7 +65,7 @@ pub(crate) fn check_feature(sb: &SuperBlock<Erofs, New>, disk: &DiskSuper, opts:
         return;
     }
     if !disk.has_ishare_xattrs() {
-        pr_info!("{}: on-disk ishare xattrs not found. Turning off inode_share.\n", sb.id());
+        erofs_info!(sb, "on-disk ishare xattrs not found. Turning off inode_share.\n");
         opts.inode_share = None;
     }
 }
@@ -122,7 +123,7 @@ fn matches_fingerprint(inode: &Inode<Erofs>, fingerprint: &[u8]) -> Result<bool>
     let want = match fingerprint.strip_prefix(SHA256_TAG) {
         Some(d) if d.len() == 32 => d,
         _ => {
-            pr_warn!("{}: nid {}: fingerprint is not SHA-256: not shared\n", sb.id(), di.nid);
+            erofs_warn!(sb, "nid {}: fingerprint is not SHA-256: not shared\n", di.nid);
             return Ok(false);
         }
     };
@@ -133,7 +134,7 @@ fn matches_fingerprint(inode: &Inode<Erofs>, fingerprint: &[u8]) -> Result<bool>
     let mut at = 0u64;
     while at < size {
         let n = ((size - at) as usize).min(CHUNK);
-        if read_any(sb.id(), sb.data(), di, at, &mut buf[..n]).is_err() {
+        if read_any(sb, sb.data(), di, at, &mut buf[..n]).is_err() {
             // Logged by read_any; unreadable data is not shared.
             return Ok(false);
         }
@@ -141,7 +142,7 @@ fn matches_fingerprint(inode: &Inode<Erofs>, fingerprint: &[u8]) -> Result<bool>
         at += n as u64;
     }
     if hash.finish()[..] != want[..] {
-        pr_warn!("{}: nid {}: content does not match its fingerprint: not shared\n", sb.id(), di.nid);
+        erofs_warn!(sb, "nid {}: content does not match its fingerprint: not shared\n", di.nid);
         return Ok(false);
     }
     Ok(true)

@@ -19,7 +19,7 @@ pub(crate) fn lookup(dir: &Inode<Erofs>, name: &[u8]) -> Result<Option<ARef<Inod
     match dir_lookup(&mut blocks, di.size, sbi.disk.block_size(), name) {
         Ok(Some((nid, _))) => Ok(Some(sb.iget(sb.data().disk.nid_to_ino64(nid))?)),
         Ok(None) => Ok(None),
-        Err(e) => Err(fs_error(sb.id(), format_args!("lookup in nid {}", di.nid), e)),
+        Err(e) => Err(fs_error(sb, format_args!("lookup in nid {}", di.nid), e)),
     }
 }
 

@@ -8,7 +8,8 @@ use crate::format::data::DeviceMode;
 use crate::format::erofs_fs::SUPER_MAGIC_V1;
 use crate::format::{self, super_block::SuperBlock as DiskSuper};
 use crate::vfs::dentry::Root;
-use crate::vfs::super_block::New;
+use crate::vfs::printk::{erofs_err, erofs_info};
+use crate::vfs::super_block::{New, State};
 use crate::vfs::xattr::HandlerTable;
 use crate::vfs::{self, ARef, FileRef, FileSystem, FsContext, Inode, InodeParams, NameSink, SeqFile, StatFs, SuperBlock};
 use crate::zdata::ZState;
@@ -94,7 +95,7 @@ pub(crate) struct ErofsSb {
 
 /// Logs a problem with the image naming the device, and turns a format
 /// error into the errno the C driver returns for it.
-pub(crate) fn fs_error(id: &CStr, what: core::fmt::Arguments<'_>, e: format::Error) -> Error {
+pub(crate) fn fs_error<S: State>(sb: &SuperBlock<Erofs, S>, what: core::fmt::Arguments<'_>, e: format::Error) -> Error {
     use format::Error as E;
     match e {
         E::NotFound => return ENOENT,
@@ -104,7 +105,7 @@ pub(crate) fn fs_error(id: &CStr, what: core::fmt::Arguments<'_>, e: format::Err
         E::NoMemory => return ENOMEM,
         _ => {}
     }
-    pr_err!("{}: {}: {}\n", id, what, e);
+    erofs_err!(sb, "{}: {}\n", what, e);
     match e {
         E::Io => EIO,
         E::UnsupportedIncompat(_)
@@ -125,7 +126,7 @@ pub(crate) fn fs_error(id: &CStr, what: core::fmt::Arguments<'_>, e: format::Err
 pub(crate) fn check_device_count(sb: &SuperBlock<Erofs, New>, disk: &DiskSuper, given: usize) -> Result {
     let ondisk = disk.extra_device_count() as usize;
     if given != 0 && given != ondisk {
-        pr_err!("{}: extra devices don't match (ondisk {}, given {})\n", sb.id(), ondisk, given);
+        erofs_err!(sb, "extra devices don't match (ondisk {}, given {})\n", ondisk, given);
         return Err(EINVAL);
     }
     Ok(())
@@ -146,7 +147,7 @@ fn check_dax(sb: &SuperBlock<Erofs, New>, fc: &FsContext, disk: &DiskSuper, src:
         fc.error(c_str!("unsupported blocksize for DAX"));
         opts.dax = DaxMode::Default;
     } else if let Some(i) = (1..=given).find(|&i| !src.has_dax(i as u16)) {
-        pr_info!("{}: DAX unsupported by device {}. Turning off DAX.\n", sb.id(), i);
+        erofs_info!(sb, "DAX unsupported by device {}. Turning off DAX.\n", i);
         opts.dax = DaxMode::Default;
     }
 }
@@ -164,7 +165,7 @@ pub(crate) fn finish_fill(
     let z = KBox::pin_init(ZState::new(), GFP_KERNEL)?;
     let mut sbi = ErofsSb { disk, src, opts, devices, total_blocks, prefixes: KVec::new(), z };
     if sbi.disk.has_metabox() {
-        let metabox = read_metabox(&sbi).map_err(|e| fs_error(sb.id(), format_args!("metabox nid {}", sbi.disk.metabox_nid), e))?;
+        let metabox = read_metabox(&sbi).map_err(|e| fs_error(sb, format_args!("metabox nid {}", sbi.disk.metabox_nid), e))?;
         sbi.src.set_metabox(metabox);
     }
     sbi.prefixes = xattr::read_prefixes(sb, &sbi)?;
@@ -334,7 +335,8 @@ impl FileSystem for Erofs {
             match sb.open_device(p) {
                 Ok(f) => extra.push(f, GFP_KERNEL)?,
                 Err(e) => {
-                    pr_err!("{}: cannot open device {}: error {}\n", sb.id(), p, e.to_errno());
+                    let shown = crate::vfs::printk::Bytes(&path[..path.len() - 1]);
+                    erofs_err!(sb, "cannot open device {}: error {}\n", shown, e.to_errno());
                     return Err(e);
                 }
             }
@@ -343,9 +345,9 @@ impl FileSystem for Erofs {
         opts.devices = KVec::new();
         let mut src = MetaSource::new(sb, backing, extra)?;
         src.set_fsoffset(opts.fsoffset);
-        let disk = DiskSuper::read(&src).map_err(|e| fs_error(sb.id(), format_args!("superblock"), e))?;
+        let disk = DiskSuper::read(&src).map_err(|e| fs_error(sb, format_args!("superblock"), e))?;
         if disk.block_size() as usize > vfs::PAGE_SIZE {
-            pr_err!("{}: blkszbits {} isn't supported\n", sb.id(), disk.blkszbits);
+            erofs_err!(sb, "blkszbits {} isn't supported\n", disk.blkszbits);
             return Err(EINVAL);
         }
         if disk.block_size() as usize != vfs::PAGE_SIZE && !sb.set_blocksize(disk.block_size()) {
@@ -353,19 +355,19 @@ impl FileSystem for Erofs {
             return Err(EINVAL);
         }
         if opts.fsoffset % disk.block_size() as u64 != 0 {
-            pr_err!("{}: fsoffset {} is not aligned to block size {}\n", sb.id(), opts.fsoffset, disk.block_size());
+            erofs_err!(sb, "fsoffset {} is not aligned to block size {}\n", opts.fsoffset, disk.block_size());
             fc.error(c_str!("fsoffset is not aligned to block size"));
             return Err(EINVAL);
         }
         check_device_count(sb, &disk, given)?;
         let mut total_blocks = disk.blocks as u64;
         for i in 0..disk.extra_device_count() {
-            let slot = disk.device_slot(&src, i).map_err(|e| fs_error(sb.id(), format_args!("device table"), e))?;
+            let slot = disk.device_slot(&src, i).map_err(|e| fs_error(sb, format_args!("device table"), e))?;
             if given != 0 {
                 let need = slot.blocks as u64 * disk.block_size() as u64;
                 let have = src.device_size(i + 1).unwrap_or(0);
                 if have < need {
-                    pr_err!("{}: device {} is {} bytes, the image needs {}\n", sb.id(), i + 1, have, need);
+                    erofs_err!(sb, "device {} is {} bytes, the image needs {}\n", i + 1, have, need);
                     return Err(EINVAL);
                 }
             }
@@ -387,11 +389,11 @@ impl FileSystem for Erofs {
         let nid = sb.data().disk.root_nid;
         let root = sb.iget(sb.data().disk.nid_to_ino64(nid))?;
         if root.data().file_type() != format::inode::FileType::Directory {
-            pr_err!("{}: root inode {} is not a directory\n", sb.id(), nid);
+            erofs_err!(sb, "root inode {} is not a directory\n", nid);
             return Err(EINVAL);
         }
         let root = Root::try_new(root)?;
-        pr_info!("{}: mounted with root inode @ nid {}.\n", sb.id(), nid);
+        erofs_info!(sb, "mounted with root inode @ nid {}.\n", nid);
         Ok(root)
     }
 

@@ -56,9 +56,7 @@ pub(crate) fn read_prefixes(sb: &SuperBlock<Erofs, New>, sbi: &ErofsSb) -> Resul
     }
     let home = disk.xattr_prefix_home();
     let packed = match home {
-        PrefixHome::Packed(nid) => {
-            Some(DiskInode::read(&sbi.src, disk, nid).map_err(|e| fs_error(sb.id(), format_args!("packed inode"), e))?)
-        }
+        PrefixHome::Packed(nid) => Some(DiskInode::read(&sbi.src, disk, nid).map_err(|e| fs_error(sb, format_args!("packed inode"), e))?),
         _ => None,
     };
     let dev = if home == PrefixHome::Metabox { format::METABOX } else { 0 };
@@ -77,7 +75,7 @@ pub(crate) fn read_prefixes(sb: &SuperBlock<Erofs, New>, sbi: &ErofsSb) -> Resul
             },
             &mut pos,
         )
-        .map_err(|e| fs_error(sb.id(), format_args!("long xattr prefixes"), e))?;
+        .map_err(|e| fs_error(sb, format_args!("long xattr prefixes"), e))?;
         out.push(p, GFP_KERNEL)?;
     }
     Ok(out)
@@ -92,7 +90,7 @@ pub(crate) fn get(inode: &Inode<Erofs>, index: u8, name: &[u8], buf: Option<&mut
     }
     let di = inode.data();
     xattr::get(&sbi.src, &sbi.disk, di, &sbi.prefixes[..], index, name, buf)
-        .map_err(|e| fs_error(sb.id(), format_args!("xattrs of nid {}", di.nid), e))
+        .map_err(|e| fs_error(sb, format_args!("xattrs of nid {}", di.nid), e))
 }
 
 /// erofs_listxattr.
@@ -115,7 +113,7 @@ pub(crate) fn list(inode: &Inode<Erofs>, sink: &mut NameSink<'_>) -> Result {
     if let Some(e) = failed {
         return Err(e);
     }
-    r.map_err(|e| fs_error(sb.id(), format_args!("xattrs of nid {}", di.nid), e))
+    r.map_err(|e| fs_error(sb, format_args!("xattrs of nid {}", di.nid), e))
 }
 
 /// erofs_get_acl: the value of the POSIX ACL xattr of kind `ty`, if any.

@@ -213,12 +213,8 @@ pub(super) fn join<T: FileSystem>(inode: &Inode<T>, key: impl FnOnce() -> Result
             // image compresses the file, the other does not), or a size
             // that contradicts the key: not shared (as 7.x).
             if (*shared).i_size != (*real).i_size {
-                pr_warn!(
-                    "{}: i_size mismatch ({} != {}) for the same fingerprint\n",
-                    inode.super_block().id(),
-                    (*real).i_size,
-                    (*shared).i_size
-                );
+                let (have, want) = ((*real).i_size, (*shared).i_size);
+                super::printk::erofs_warn!(inode.super_block(), "i_size mismatch ({} != {}) for the same fingerprint\n", have, want);
             }
             bindings::iput(shared);
             return refuse();

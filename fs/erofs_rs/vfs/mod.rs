@@ -35,6 +35,7 @@ pub(crate) mod fscache;
 pub(crate) mod inode;
 pub(crate) mod iomap;
 pub(crate) mod ishare;
+pub(crate) mod printk;
 pub(crate) mod pseudo;
 pub(crate) mod super_block;
 pub(crate) mod xattr;

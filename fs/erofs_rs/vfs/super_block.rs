@@ -55,6 +55,17 @@ impl<T: FileSystem, S: State> SuperBlock<T, S> {
         self.0.get()
     }
 
+    /// Logs a message about this superblock, as the C erofs does
+    /// ("erofs_rs (device vda): ..."; see `printk.rs`).
+    pub(crate) fn log(&self, level: super::printk::Level, args: core::fmt::Arguments<'_>) {
+        // SAFETY: `s_id` is a NUL-terminated array of the live superblock.
+        let id = unsafe { &(*self.as_ptr()).s_id };
+        // SAFETY: c_char and u8 have the same layout.
+        let bytes = unsafe { core::slice::from_raw_parts(id.as_ptr().cast::<u8>(), id.len()) };
+        let len = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+        super::printk::log(&bytes[..len], level, args);
+    }
+
     /// The device name ("vda", "loop0") for messages.
     pub(crate) fn id(&self) -> &CStr {
         // SAFETY: `s_id` is a NUL-terminated array in the live superblock.
