@@ -14,6 +14,7 @@
 #   make bench-fscache / bench-dax    the same for fscache on-demand mode and FSDAX
 #   make bench-next [KERNEL=7.3]      erofs-utils 1.9.x layouts against the classic one
 #   make bench-ishare [KERNEL=7.3]    page cache sharing: two Debian releases' /usr
+#   make rust-analyzer [KDIR=...]     rust-project.json for editors
 #
 # KDIR defaults to the cached test kernel that tools/setup builds
 # (KERNEL=6.12, the default, or KERNEL=7.3).
@@ -25,7 +26,7 @@ KDIR ?= $(shell KERNEL=$(KERNEL) tools/setup kdir 2>/dev/null)
 -include $(KDIR)/erofs-rs-toolchain.mk
 LLVM ?= 1
 
-.PHONY: all modules install clean demo demo-dax-root check check-all check-debug fuzz-kernel stress bench bench-fscache bench-dax bench-next bench-ishare host-test setup
+.PHONY: all modules install clean demo demo-dax-root check check-all check-debug fuzz-kernel stress bench bench-fscache bench-dax bench-next bench-ishare host-test setup rust-analyzer
 all: modules
 
 modules:
@@ -46,6 +47,10 @@ clean:
 
 setup:
 	tools/setup all
+
+# rust-project.json for editors: the module crate and the kernel's crates.
+rust-analyzer:
+	tools/rust-analyzer $(if $(filter command line,$(origin KDIR)),$(KDIR))
 
 host-test:
 	cargo test --workspace --release
