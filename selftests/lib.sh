@@ -11,6 +11,15 @@ check_dmesg() {
 	fi
 }
 
+# "not CMD...": succeeds when CMD fails. A test line "! CMD" can never
+# fail a test: POSIX exempts a negated pipeline from `set -e`.
+not() {
+	if "$@"; then
+		return 1
+	fi
+	return 0
+}
+
 # The virtio disk that carries a test image, by the name tools/mkimages
 # gave it (/selftests/data/disks lists names in attachment order).
 disk_of() {

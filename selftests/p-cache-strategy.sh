@@ -18,7 +18,7 @@ for s in disabled readahead readaround; do
 	# A second pass over warm caches (decoded extents kept or not).
 	erofs-readcheck --seed $((seed + 100)) /mnt/rs/sizes >/tmp/rs2.read
 	umount /mnt/rs
-	! grep ERROR /tmp/rs.read /tmp/rs2.read
+	not grep ERROR /tmp/rs.read /tmp/rs2.read
 	diff -u /tmp/c.read /tmp/rs.read
 	mount -t erofs -o ro,cache_strategy=$s "$dev" /mnt/c
 	erofs-readcheck --seed $((seed + 100)) /mnt/c/sizes >/tmp/c2.read

@@ -18,5 +18,5 @@ erofs-manifest --ino --readdir-order /mnt/rs >/tmp/rs.full
 umount /mnt/rs
 diff -u /tmp/c.full /tmp/rs.full
 diff -u /selftests/data/"$img".src /tmp/c.src
-! mount -t erofs_rs -o ro,device="$blob",device="$blob" "$dev" /mnt/rs
+not mount -t erofs_rs -o ro,device="$blob",device="$blob" "$dev" /mnt/rs
 dmesg | grep -q "extra devices don't match"

@@ -14,7 +14,7 @@ dev=$(disk_of "$img")
 modprobe erofs_rs
 mkdir -p /mnt/c /mnt/rs /mnt/bd
 if ! have_fscache; then
-	! mount -t erofs_rs -o fsid="$img" none /mnt/rs
+	not mount -t erofs_rs -o fsid="$img" none /mnt/rs
 	dmesg | grep -q "fscache mode needs a kernel with fscache"
 	exit 0
 fi

@@ -17,7 +17,7 @@ erofs-readcheck --seed 7 /mnt/rs >/tmp/rs.read
 umount /mnt/rs
 echo "entries: $(wc -l </tmp/rs.full)"
 diff -u /selftests/data/"$img".src /tmp/rs.src
-! grep ERROR /tmp/rs.read
+not grep ERROR /tmp/rs.read
 
 dmesg -c >/dev/null
 if ! mount -t erofs -o ro "$dev" /mnt/c 2>/tmp/c.err; then

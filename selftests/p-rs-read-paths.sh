@@ -14,5 +14,5 @@ mount -t erofs_rs -o ro "$dev" /mnt/rs
 erofs-readcheck --seed 7 /mnt/rs >/tmp/rs.read
 umount /mnt/rs
 echo "checked $(wc -l </tmp/c.read) files and directories"
-! grep ERROR /tmp/rs.read
+not grep ERROR /tmp/rs.read
 diff -u /tmp/c.read /tmp/rs.read

@@ -18,8 +18,8 @@ diff -u /selftests/data/z-lz4.src /tmp/one.src
 grep -q '^erofs-ondemand: open erofs,z-lz4 / z-lz4:' /tmp/daemon-one.log
 [ -n "$(ls /mnt/cache/one/cache)" ]
 umount /mnt/one
-! mount -t erofs_rs -o fsid=z-lz4,cache_tag=nosuchcache none /mnt/two
+not mount -t erofs_rs -o fsid=z-lz4,cache_tag=nosuchcache none /mnt/two
 dmesg | grep -q "erofs_rs: blob z-lz4: no cache to read it from"
-! start_daemon two --blobs /tmp/blobs1 --tag two
+not start_daemon two --blobs /tmp/blobs1 --tag two
 grep -q "another process has /dev/cachefiles open" /tmp/daemon-two.log
 daemon=$first stop_daemon

@@ -27,7 +27,7 @@ diff -u /selftests/data/$img.src /tmp/b.src
 grep -q '^erofs-ondemand: open erofs,d1 / a:' /tmp/daemon-domains.log
 grep -q '^erofs-ondemand: open erofs,d1 / b:' /tmp/daemon-domains.log
 # fsid a is the primary blob of a mount of the domain already.
-! mount -t erofs_rs -o fsid=a,domain_id=d1,device=data none /mnt/x
+not mount -t erofs_rs -o fsid=a,domain_id=d1,device=data none /mnt/x
 dmesg | grep -q "a already exists in domain d1"
 # The domain stays with its last mount, and the shared blob with it.
 umount /mnt/a

@@ -37,5 +37,5 @@ md5sum "/mnt/fs/$big" >/tmp/md5.out 2>&1 &
 reader=$!
 sleep 0.5
 kill -9 $daemon
-! wait $reader
+not wait $reader
 umount /mnt/fs

@@ -16,13 +16,13 @@ ln -s "$(disk_of u-blob-dev)" $blobs/u-blob-dev
 head -c 1048576 "$(disk_of u-blob-dev-blob)" >$blobs/short
 start_daemon faults --blobs $blobs
 
-! mount -t erofs_rs -o fsid=missing none /mnt/f
+not mount -t erofs_rs -o fsid=missing none /mnt/f
 grep -q "open erofs,missing / missing: No such file" /tmp/daemon-faults.log
 dmesg | grep -q "erofs_rs.*missing"
 
 mount -t erofs_rs -o fsid=u-blob-dev,device=short none /mnt/f
 # 3 MiB of random bytes: most of it lies past the first MiB of the blob.
-! cat /mnt/f/sizes/random-3M >/dev/null 2>/tmp/cat.err
+not cat /mnt/f/sizes/random-3M >/dev/null 2>/tmp/cat.err
 grep -q "Input/output error" /tmp/cat.err
 dmesg | grep -q "blob short: "
 umount /mnt/f
@@ -34,9 +34,9 @@ done
 
 mount -t erofs_rs -o fsid=$img,domain_id=dom none /mnt/f
 mount -t erofs_rs -o fsid=u-blob-dev,domain_id=dom,device=short none /mnt/g
-! rmmod erofs_rs
+not rmmod erofs_rs
 umount /mnt/f
-! rmmod erofs_rs
+not rmmod erofs_rs
 umount /mnt/g
 rmmod erofs_rs
 stop_daemon

@@ -48,7 +48,7 @@ daemon=$!
 for _ in $(seq 50); do grep -q ' bound' /tmp/daemon-offline.log && break; sleep 0.1; done
 mount -t erofs_rs -o fsid=$img none /mnt/fs
 (cd /mnt/fs && md5sum -c /tmp/want.md5 >/dev/null)
-! grep -q "^erofs-ondemand: read " /tmp/daemon-offline.log
+not grep -q "^erofs-ondemand: read " /tmp/daemon-offline.log
 umount /mnt/fs
 stop_daemon
 
@@ -66,7 +66,7 @@ start_daemon gone --url http://127.0.0.1:8080/
 mount -t erofs_rs -o fsid=$img none /mnt/fs
 kill $httpd
 wait $httpd 2>/dev/null || true
-! cat /mnt/fs/sizes/random-3M >/dev/null 2>/tmp/cat.err
+not cat /mnt/fs/sizes/random-3M >/dev/null 2>/tmp/cat.err
 grep -q "Input/output error" /tmp/cat.err
 umount /mnt/fs
 stop_daemon

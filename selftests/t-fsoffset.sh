@@ -29,8 +29,8 @@ for img in u-4k z-lz4; do
 		[ "$(uname -r | cut -d. -f1)" -lt 7 ]
 		echo "$img: the C erofs of $(uname -r) has no fsoffset="
 	fi
-	! mount -t erofs_rs -o ro,fsoffset=bogus "$dev" /mnt/rs
-	! mount -t erofs_rs -o ro,fsoffset=1000 "$dev" /mnt/rs
+	not mount -t erofs_rs -o ro,fsoffset=bogus "$dev" /mnt/rs
+	not mount -t erofs_rs -o ro,fsoffset=1000 "$dev" /mnt/rs
 	losetup -d "$dev"
 done
 dmesg | grep -q "Bad value for 'fsoffset'"
@@ -40,7 +40,7 @@ head -c 66048 /dev/zero >"$f"
 cat "$(disk_of u-4k)" >>"$f"
 dev=$(losetup -f)
 losetup "$dev" "$f"
-! mount -t erofs_rs -o ro,fsoffset=66048 "$dev" /mnt/rs
+not mount -t erofs_rs -o ro,fsoffset=66048 "$dev" /mnt/rs
 dmesg | grep -q "fsoffset 66048 is not aligned to block size 4096"
 losetup -d "$dev"
 umount /tmp/fso

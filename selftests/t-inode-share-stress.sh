@@ -43,9 +43,9 @@ for round in 1 2 3 4 5 6; do
 done
 touch /tmp/stop
 wait
-! ls /tmp/fail.* 2>/dev/null
+not ls /tmp/fail.* 2>/dev/null
 echo "readers: $n, all read the source's bytes"
 for img in i-13 i-14 i-13-lz4hc i-14-lz4hc; do umount /mnt/$img; done
 # Detached mounts go with their last reader; then nothing holds the module.
 for _ in $(seq 50); do rmmod erofs_rs 2>/dev/null && break; sleep 0.2; done
-! grep -q erofs_rs /proc/modules
+not grep -q erofs_rs /proc/modules

@@ -23,14 +23,14 @@ no_odirect() { sed 's/ odirect=[^ ]*//' "$@"; }
 
 # Options, as 7.x: inode_share needs domain_id and excludes dax=always;
 # an image without fingerprints mounts without sharing.
-! mount -t erofs_rs -o ro,inode_share "$(disk_of i-13)" /mnt/a 2>/dev/null
+not mount -t erofs_rs -o ro,inode_share "$(disk_of i-13)" /mnt/a 2>/dev/null
 dmesg | grep -q "domain_id is needed when inode_share is on"
-! mount -t erofs_rs -o ro,inode_share,domain_id=t,dax=always "$(disk_of i-13)" /mnt/a 2>/dev/null
+not mount -t erofs_rs -o ro,inode_share,domain_id=t,dax=always "$(disk_of i-13)" /mnt/a 2>/dev/null
 dmesg | grep -q "FSDAX is not allowed when inode_share is on"
-! mount -t erofs_rs -o ro,inode_share=maybe,domain_id=t "$(disk_of i-13)" /mnt/a 2>/dev/null
+not mount -t erofs_rs -o ro,inode_share=maybe,domain_id=t "$(disk_of i-13)" /mnt/a 2>/dev/null
 mount -t erofs_rs -o ro,inode_share,domain_id=t "$(disk_of u-4k)" /mnt/a
 dmesg | grep -q "on-disk ishare xattrs not found. Turning off inode_share."
-! grep -q inode_share /proc/mounts
+not grep -q inode_share /proc/mounts
 umount /mnt/a
 
 # Mounts image pair $3 $4 with driver $1 and options $2, reads both trees
@@ -78,12 +78,12 @@ for pair in "i-13 i-14" "i-13-lz4hc i-14-lz4hc"; do
 		[ "$opts" != ",inode_share,domain_id=t" ] || echo "$grown" >/tmp/"$2".grown
 	done
 	cp /tmp/b.read.shared /tmp/"$2".read
-	! grep ERROR /tmp/b.read.shared
+	not grep ERROR /tmp/b.read.shared
 	no_odirect /tmp/b.read. >/tmp/b.read.own
 	no_odirect /tmp/b.read.shared | diff -u /tmp/b.read.own -
 	# A shared file refuses O_DIRECT, an unshared one does not.
 	grep -q "odirect=refused:22" /tmp/b.read.shared
-	! grep -q "odirect=refused:22" /tmp/b.read.
+	not grep -q "odirect=refused:22" /tmp/b.read.
 done
 
 # fscache mode (which the C driver cannot combine with inode_share): the

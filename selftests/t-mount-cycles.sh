@@ -13,5 +13,5 @@ while [ $i -lt 100 ]; do
 	i=$((i + 1))
 done
 rmmod erofs_rs
-! grep -q erofs_rs /proc/filesystems
-! grep -q erofs_rs_inode /proc/slabinfo 2>/dev/null
+not grep -q erofs_rs /proc/filesystems
+not grep -q erofs_rs_inode /proc/slabinfo 2>/dev/null

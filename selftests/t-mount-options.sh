@@ -11,12 +11,12 @@ grep " /mnt/rs erofs_rs ro,relatime,nouser_xattr,noacl,cache_strategy=disabled 0
 # Remounting read-write leaves it read-only.
 mount -o remount,rw /mnt/rs || true
 grep -q " /mnt/rs erofs_rs ro," /proc/mounts
-! touch /mnt/rs/new-file
+not touch /mnt/rs/new-file
 umount /mnt/rs
-! mount -t erofs_rs -o ro,cache_strategy=bogus "$dev" /mnt/rs
-! mount -t erofs_rs -o ro,no_such_option "$dev" /mnt/rs
+not mount -t erofs_rs -o ro,cache_strategy=bogus "$dev" /mnt/rs
+not mount -t erofs_rs -o ro,no_such_option "$dev" /mnt/rs
 # fscache mode with no cache bound fails cleanly (on a kernel without
 # on-demand cachefiles, fsid= is refused, saying why).
-! mount -t erofs_rs -o ro,fsid=x "$dev" /mnt/rs
+not mount -t erofs_rs -o ro,fsid=x "$dev" /mnt/rs
 dmesg | grep -Eq "blob x: no cache to read it from|fscache mode needs a kernel"
 rmmod erofs_rs

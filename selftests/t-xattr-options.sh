@@ -15,7 +15,7 @@ for fs in erofs erofs_rs; do
 done
 diff -u /tmp/erofs.nouser /tmp/erofs_rs.nouser
 diff -u /tmp/erofs.unpriv /tmp/erofs_rs.unpriv
-! grep -q "x:user\." /tmp/erofs_rs.nouser
+not grep -q "x:user\." /tmp/erofs_rs.nouser
 grep -q "x:trusted\." /tmp/erofs_rs.nouser
-! grep -q "x:trusted\." /tmp/erofs_rs.unpriv
+not grep -q "x:trusted\." /tmp/erofs_rs.unpriv
 grep -q "x:user\." /tmp/erofs_rs.unpriv
