@@ -81,9 +81,10 @@ for pair in "i-13 i-14" "i-13-lz4hc i-14-lz4hc"; do
 	not grep ERROR /tmp/b.read.shared
 	no_odirect /tmp/b.read. >/tmp/b.read.own
 	no_odirect /tmp/b.read.shared | diff -u /tmp/b.read.own -
-	# A shared file refuses O_DIRECT, an unshared one does not.
+	# A shared file refuses O_DIRECT, an unshared uncompressed one does
+	# not (compressed files never take it, as in the C erofs).
 	grep -q "odirect=refused:22" /tmp/b.read.shared
-	not grep -q "odirect=refused:22" /tmp/b.read.
+	[ "$1" != i-13 ] || not grep -q "odirect=refused:22" /tmp/b.read.
 done
 
 # fscache mode (which the C driver cannot combine with inode_share): the
