@@ -74,7 +74,6 @@ void erofs_rs_inode_set_link(struct inode *inode, char *link);
 int erofs_rs_iomap_read_folio(struct folio *folio, const struct iomap_ops *ops);
 void erofs_rs_iomap_readahead(struct readahead_control *rac, const struct iomap_ops *ops);
 loff_t erofs_rs_mapping_size(struct address_space *mapping);
-const char *erofs_rs_sb_id(struct super_block *sb);
 const unsigned char *erofs_rs_dentry_name(struct dentry *dentry, unsigned int *len);
 struct kmem_cache *erofs_rs_inode_cache_create(const char *name, unsigned int size,
 					       unsigned int align, void (*ctor)(void *));

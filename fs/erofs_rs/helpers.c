@@ -233,11 +233,6 @@ loff_t erofs_rs_mapping_size(struct address_space *mapping)
 	return i_size_read(mapping->host);
 }
 
-const char *erofs_rs_sb_id(struct super_block *sb)
-{
-	return sb->s_id;
-}
-
 const unsigned char *erofs_rs_dentry_name(struct dentry *dentry, unsigned int *len)
 {
 	*len = dentry->d_name.len;

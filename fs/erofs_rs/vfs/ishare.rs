@@ -223,30 +223,50 @@ pub(super) fn join<T: FileSystem>(inode: &Inode<T>, key: impl FnOnce() -> Result
     // SAFETY: a live shared inode of ours: its state lives until it is
     // freed, after our reference goes.
     let st = unsafe { &*(*shared).i_private.cast::<SharedState>() };
-    let mut members = st.members.lock();
-    if slot.load(Ordering::Acquire) != NOT_TRIED {
-        // Another opener decided first.
-        drop(members);
-        // SAFETY: as above.
-        unsafe { bindings::iput(shared) };
-        return Ok(slot_state(slot).unwrap_or(Share::No));
-    }
-    let added = match members.iter_mut().find(|m| **m == 0) {
-        Some(free) => {
-            *free = real as usize;
-            Ok(())
+    // Nothing is allocated under the members lock: an allocation may
+    // reclaim inodes, and evicting a member takes that lock (`leave`). A
+    // larger list is made outside it when the list is full.
+    let mut spare: Option<KVec<usize>> = None;
+    let old = loop {
+        let mut members = st.members.lock();
+        if slot.load(Ordering::Acquire) != NOT_TRIED {
+            // Another opener decided first.
+            drop(members);
+            // SAFETY: the reference iget5_locked gave us.
+            unsafe { bindings::iput(shared) };
+            return Ok(slot_state(slot).unwrap_or(Share::No));
         }
-        None => members.push(real as usize, GFP_KERNEL),
+        let mut old = None;
+        if let Some(free) = members.iter_mut().find(|m| **m == 0) {
+            *free = real as usize;
+        } else if members.len() < members.capacity() {
+            // Within the capacity: push does not allocate.
+            let _ = members.push(real as usize, GFP_KERNEL);
+        } else if let Some(mut bigger) = spare.take().filter(|b| b.capacity() > members.len()) {
+            // Within its capacity: no allocation either.
+            let _ = bigger.extend_from_slice(&members, GFP_KERNEL);
+            let _ = bigger.push(real as usize, GFP_KERNEL);
+            old = Some(core::mem::replace(&mut *members, bigger));
+        } else {
+            let want = members.len() * 2 + 4;
+            drop(members);
+            match KVec::with_capacity(want, GFP_KERNEL) {
+                Ok(v) => spare = Some(v),
+                Err(_) => {
+                    // SAFETY: the reference iget5_locked gave us.
+                    unsafe { bindings::iput(shared) };
+                    return Err(ENOMEM);
+                }
+            }
+            continue;
+        }
+        // Under the members lock, which every joiner of `inode` takes
+        // before its slot check: nobody set the slot since that check.
+        slot.store(shared as usize, Ordering::Release);
+        break old;
     };
-    if added.is_err() {
-        drop(members);
-        // SAFETY: the reference iget5_locked gave us.
-        unsafe { bindings::iput(shared) };
-        return Err(ENOMEM);
-    }
-    // Under the members lock, which every joiner of `inode` takes before
-    // its slot check: nobody set the slot since that check.
-    slot.store(shared as usize, Ordering::Release);
+    // The replaced list (if any) is freed after the lock is dropped.
+    drop(old);
     // INVARIANT: `real` is listed until `leave` in its eviction.
     Ok(Share::Member(shared))
 }

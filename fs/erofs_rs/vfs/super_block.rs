@@ -66,12 +66,6 @@ impl<T: FileSystem, S: State> SuperBlock<T, S> {
         super::printk::log(&bytes[..len], level, args);
     }
 
-    /// The device name ("vda", "loop0") for messages.
-    pub(crate) fn id(&self) -> &CStr {
-        // SAFETY: `s_id` is a NUL-terminated array in the live superblock.
-        unsafe { CStr::from_char_ptr(bindings::erofs_rs_sb_id(self.as_ptr()).cast()) }
-    }
-
     /// Whether the superblock sits on a block device (not a regular file).
     pub(crate) fn has_bdev(&self) -> bool {
         // SAFETY: reads `s_bdev` of a live superblock, set before fill.
