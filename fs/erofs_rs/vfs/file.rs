@@ -124,10 +124,9 @@ impl<T: FileSystem> OpenFile<'_, T> {
         match super::ishare::join(self.inode, key)? {
             super::ishare::Share::No => Ok(false),
             super::ishare::Share::Member(shared) => {
-                // SAFETY: the inode's slot holds a reference to `shared`
-                // for as long as the inode lives, which the file keeps
-                // alive; so its page cache outlives the file and every
-                // mapping made from it.
+                // The inode's slot holds a reference to `shared` for as
+                // long as the inode lives, which the file keeps alive.
+                // SAFETY: so the page cache outlives the file and its maps.
                 unsafe { bindings::erofs_rs_file_set_mapping(self.ptr, (*shared).i_mapping) };
                 Ok(true)
             }

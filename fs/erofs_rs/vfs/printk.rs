@@ -37,9 +37,8 @@ pub(super) fn log(id: &[u8], level: Level, args: Arguments<'_>) {
         Level::Warn => &kernel::print::format_strings::WARNING,
         Level::Info => &kernel::print::format_strings::INFO,
     };
-    // SAFETY: one of the kernel's format strings ("%s: %pA" at a level),
-    // and a NUL-terminated prefix (the array's last byte is never
-    // written).
+    // The prefix's last byte is never written.
+    // SAFETY: a kernel format string ("%s: %pA"), a NUL-terminated prefix.
     unsafe { kernel::print::call_printk(format, &prefix, args) };
 }
 
