@@ -3,6 +3,10 @@
 # lives in a cache outside the repository so a fresh clone reuses it.
 
 set -euo pipefail
+# Under set -e a failing command ends the script without a word; say which
+# one, so that a CI log shows where (not in `set +e` stretches, whose
+# failures are expected and handled).
+trap 'err_rc=$?; [[ $- != *e* ]] || echo "error: ${0##*/}:$LINENO: exit $err_rc: $BASH_COMMAND" >&2' ERR
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${EROFS_RS_CACHE:-/var/cache/erofs-rs}
