@@ -68,7 +68,8 @@ pub fn lz4_pclusters(img: &Image) -> Vec<Pcluster> {
     out
 }
 
-fn liblz4(p: &Pcluster, out: &mut [u8]) -> usize {
+/// liblz4 decoding `p` into `out`: the decoded length, 0 on error.
+pub fn liblz4_decode(p: &Pcluster, out: &mut [u8]) -> usize {
     // SAFETY: `out` holds at least `p.len` bytes; the stream is a slice.
     let r = unsafe {
         if p.partial {
@@ -88,7 +89,7 @@ pub fn lz4_speed(pcs: &[Pcluster], rounds: usize, repeat: usize) -> (f64, f64) {
     let (mut ours, mut theirs) = (vec![0u8; max], vec![0u8; max]);
     for p in pcs {
         let n = erofs_format::lz4::decompress(&p.stream, &mut ours[..p.len], p.partial).expect("our decoder failed on a valid pcluster");
-        assert_eq!((n, liblz4(p, &mut theirs)), (p.len, p.len), "decoded lengths differ");
+        assert_eq!((n, liblz4_decode(p, &mut theirs)), (p.len, p.len), "decoded lengths differ");
         assert!(ours[..p.len] == theirs[..p.len], "decoded bytes differ");
     }
     let total: usize = pcs.iter().map(|p| p.len).sum::<usize>() * repeat;
@@ -104,7 +105,7 @@ pub fn lz4_speed(pcs: &[Pcluster], rounds: usize, repeat: usize) -> (f64, f64) {
         let t = Instant::now();
         for _ in 0..repeat {
             for p in pcs {
-                std::hint::black_box(liblz4(p, &mut theirs));
+                std::hint::black_box(liblz4_decode(p, &mut theirs));
             }
         }
         best[1] = best[1].min(t.elapsed().as_secs_f64());
