@@ -95,10 +95,12 @@ build_module() {
 	if [ "$src" != "$REPO_ROOT" ]; then
 		# The sources only (tracked, or new and not ignored): build
 		# outputs of another kernel (objects, Module.symvers, *.mod.c)
-		# must not reach this tree's build.
+		# must not reach this tree's build. Copied by content, stamped
+		# with the time of the copy: another clone's older files must
+		# not look older than the objects built from this one's.
 		mkdir -p "$src"
 		git -C "$REPO_ROOT" ls-files -z -c -o --exclude-standard -- Kbuild Makefile include fs |
-			rsync -a --from0 --files-from=- "$REPO_ROOT"/ "$src"/
+			rsync -rlpc --from0 --files-from=- "$REPO_ROOT"/ "$src"/
 	fi
 	log "building erofs_rs.ko against $kdir"
 	make -s -C "$src" KDIR="$kdir" modules >&2 || die "building erofs_rs.ko against $kdir failed"
