@@ -3,17 +3,21 @@
 # and workload it runs each driver in turn (C erofs, erofs_rs, C erofs,
 # erofs_rs, ...; squashfs and ext4 images with their own driver), REPS
 # times, on a fresh mount: cold runs drop the caches first, warm runs
-# repeat the workload right after a first pass. Prints one line per run:
+# repeat the workload right after a first pass. The guest's load is
+# printed before each image (L lines). Prints one line per run:
 #   R IMAGE WORKLOAD DRIVER REP NANOSECONDS UNITS
 # and memory lines:
 #   M IMAGE DRIVER slab_per_inode BYTES | M IMAGE DRIVER cached_after_read BYTES
 #
-#   bench.sh REPS [ONLY]
+#   bench.sh REPS [ONLY [MAX_REPS]]
 # ONLY, an extended regex, keeps the runs whose "IMAGE WORKLOAD" matches
-# (workloads: the run names below, mount+umount-x20, memory).
+# (workloads: the run names below, mount+umount-x20, memory). Workloads
+# of erofs images run on past REPS, up to MAX_REPS (3 x REPS), until the
+# ratio of the two drivers is stable.
 . /selftests/lib.sh
 reps=$1
 only=${2:-.}
+max_reps=${3:-$((reps * 3))}
 
 wanted() { # image workload
 	echo "$1 $2" | grep -Eq -- "$only"
@@ -39,12 +43,31 @@ mnt() { # driver dev
 	esac
 }
 
+# Whether the C/Rust ratio of the paired runs so far is stable: the
+# interquartile range of the paired ratios (C time / erofs_rs time of the
+# same repetition) within 8 % of their median.
+stable() { # "C times" "erofs_rs times"
+	echo "$1|$2" | awk -F'|' '{
+		n = split($1, c, " "); m = split($2, r, " ")
+		if (m < n) n = m
+		if (n < 3) exit 1
+		for (i = 1; i <= n; i++) q[i] = c[i] / r[i]
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && q[j - 1] > q[j]; j--) { t = q[j]; q[j] = q[j - 1]; q[j - 1] = t }
+		lo = q[int((n + 3) / 4)]; hi = q[n + 1 - int((n + 3) / 4)]; mid = q[int((n + 1) / 2)]
+		exit !((hi - lo) <= 0.08 * mid)
+	}'
+}
+
+# Runs a workload REPS times per driver, and for erofs images on until
+# the two drivers' ratio is stable (see `stable`), at most MAX_REPS times.
 run() { # image workload cold|warm command...
 	img=$1 wl=$2 mode=$3
 	shift 3
 	wanted "$img" "$wl" || return 0
 	dev=$(disk_of "$img")
-	for rep in $(seq 1 "$reps"); do
+	rep=0 c_ns="" rs_ns=""
+	while :; do
+		rep=$((rep + 1))
 		for drv in $(drivers "$img"); do
 			mnt "$drv" "$dev"
 			if [ "$mode" = cold ]; then
@@ -55,8 +78,15 @@ run() { # image workload cold|warm command...
 			fi
 			r=$("$@") || { echo "E $img $wl $drv failed"; umount /mnt/b; continue; }
 			echo "R $img $wl $drv $rep $r"
+			case $drv in
+			erofs) c_ns="$c_ns ${r%% *}" ;;
+			erofs_rs) rs_ns="$rs_ns ${r%% *}" ;;
+			esac
 			umount /mnt/b
 		done
+		[ "$rep" -lt "$reps" ] && continue
+		[ -z "$rs_ns" ] || [ "$rep" -ge "$max_reps" ] && break
+		stable "$c_ns" "$rs_ns" && break
 	done
 }
 
@@ -98,6 +128,7 @@ memory() { # image
 }
 
 for img in erofs-plain erofs-lz4hc-64k erofs-lz4hc-4k sq-plain sq-lz4 ext4; do
+	echo "L $img $(cut -d' ' -f1-3 /proc/loadavg)"
 	run $img seq-4k cold erofs-workload seqread /mnt/b/big 4096
 	run $img seq-128k cold erofs-workload seqread /mnt/b/big 131072
 	run $img seq-128k-warm warm erofs-workload seqread /mnt/b/big 131072
