@@ -162,7 +162,7 @@ impl Source for MetaSource {
 }
 
 /// A reader of file data for `inode`, with its cached map header.
-fn reader<'a>(sbi: &'a ErofsSb, inode: &ErofsInode) -> ZReader<'a> {
+pub(crate) fn reader<'a>(sbi: &'a ErofsSb, inode: &ErofsInode) -> ZReader<'a> {
     ZReader::new(sbi, inode.zinfo.map(|zi| (inode.nid, zi)))
 }
 
@@ -201,11 +201,16 @@ pub(crate) fn with_block<R>(sbi: &ErofsSb, di: &ErofsInode, index: u64, f: impl 
     f(&bytes)
 }
 
-/// Fills and ends one folio.
+/// Fills and ends one folio (a compressed inode's, with the pages around
+/// it that its extents cover: `zdata::read_folio`).
 pub(crate) fn read_folio(inode: &Inode<Erofs>, mut folio: LockedFolio) -> Result {
     let sb = inode.super_block();
     let sbi = sb.data();
-    let r = fill_folio(sb, inode.data(), &mut reader(sbi, inode.data()), &mut folio);
+    let di = inode.data();
+    if di.is_compressed() {
+        return crate::zdata::read_folio(sb, di, folio);
+    }
+    let r = fill_folio(sb, di, &mut reader(sbi, di), &mut folio);
     folio.end(r.is_ok());
     r
 }
@@ -233,30 +238,31 @@ fn prefetch_plain(sbi: &ErofsSb, di: &ErofsInode, start: u64, len: u64) {
     }
 }
 
-/// Fills the folios of a readahead request in order with one reader, so
-/// that a decoded extent serves every folio it covers.
+/// Fills the folios of a readahead request in order with one reader (a
+/// compressed inode's: `zdata::readahead`).
 pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
     let sb = inode.super_block();
     let sbi = sb.data();
     let di = inode.data();
-    let (start, len) = ra.range();
-    if !di.is_compressed() {
-        prefetch_plain(sbi, di, start, len);
+    if di.is_compressed() {
+        return crate::zdata::readahead(sb, di, ra);
     }
-    let mut r = reader(sbi, di).whole_extents(len);
+    let (start, len) = ra.range();
+    prefetch_plain(sbi, di, start, len);
+    let mut r = reader(sbi, di);
     while let Some(mut folio) = ra.next_folio() {
         let ok = fill_folio(sb, di, &mut r, &mut folio).is_ok();
         folio.end(ok);
         if !ok {
             // The rest is left to read_folio, which reports the error to
             // whoever needs the data.
-            break;
+            return;
         }
     }
 }
 
 /// Fills one folio page by page, zeroing what lies past EOF.
-fn fill_folio(sb: &SuperBlock<Erofs>, di: &ErofsInode, r: &mut ZReader<'_>, folio: &mut LockedFolio) -> Result {
+pub(crate) fn fill_folio(sb: &SuperBlock<Erofs>, di: &ErofsInode, r: &mut ZReader<'_>, folio: &mut LockedFolio) -> Result {
     let pos = folio.pos();
     let page = vfs::PAGE_SIZE;
     let mut off = 0;

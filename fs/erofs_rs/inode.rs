@@ -7,7 +7,7 @@
 
 use crate::format;
 use crate::format::erofs_fs::{INODE_CHUNK_BASED, INODE_FLAT_PLAIN};
-use crate::format::inode::{FileType, Inode as DiskInode};
+use crate::format::inode::{FileType, Inode as DiskInode, InodeLayout};
 use crate::format::zmap::ZInfo;
 use crate::super_::{fs_error, DaxMode, Erofs};
 use crate::vfs::compat::c_erofs;
@@ -16,19 +16,20 @@ use crate::vfs::{FiemapInfo, Inode, InodeParams, SuperBlock};
 use crate::{data, dir, fileio, namei, xattr, zdata};
 use kernel::prelude::*;
 
-/// What our inodes keep besides the VFS inode: the on-disk inode and, for
-/// compressed ones, the map header, read once when the inode is loaded
+/// What our inodes keep besides the VFS inode (which holds the
+/// attributes): the on-disk inode's layout and, for compressed ones, the
+/// map header, read once when the inode is loaded
 /// (z_erofs_fill_inode_lazy reads it on the first map instead). A bad
 /// header is kept as the error that reads of the inode then return, so
 /// `stat` still works on it as with the C driver.
 pub(crate) struct ErofsInode {
-    pub(crate) disk: DiskInode,
+    pub(crate) disk: InodeLayout,
     pub(crate) zinfo: Option<format::Result<ZInfo>>,
 }
 
 impl core::ops::Deref for ErofsInode {
-    type Target = DiskInode;
-    fn deref(&self) -> &DiskInode {
+    type Target = InodeLayout;
+    fn deref(&self) -> &InodeLayout {
         &self.disk
     }
 }
@@ -102,7 +103,7 @@ pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParam
             // the block; keep a NUL-terminated copy for get_link.
             let len = di.size as usize;
             let mut target = KVec::from_elem(0u8, len + 1, GFP_KERNEL)?;
-            let at = di.tail_offset().map_err(|e| fs_error(sb, format_args!("nid {}", nid), e))?;
+            let at = di.tail_offset(disk).map_err(|e| fs_error(sb, format_args!("nid {}", nid), e))?;
             crate::format::read_exact(&sbi.src, di.meta_dev, at, disk.block_size(), &mut target[..len])
                 .map_err(|e| fs_error(sb, format_args!("symlink nid {}", nid), e))?;
             params.iops = &EROFS_FAST_SYMLINK_IOPS;
@@ -119,7 +120,7 @@ pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParam
         _ => {}
     }
     let zinfo = (di.is_compressed() && di.size > 0).then(|| ZInfo::read(&sbi.src, disk, &di));
-    Ok((params, ErofsInode { disk: di, zinfo }))
+    Ok((params, ErofsInode { disk: di.layout, zinfo }))
 }
 
 /// erofs_getattr: every inode is immutable, compressed ones say so;

@@ -4,7 +4,7 @@
 //! chunk-based inodes (fs/erofs/data.c, erofs_map_blocks / erofs_map_dev).
 
 use super::erofs_fs::*;
-use super::inode::Inode;
+use super::inode::InodeLayout;
 use super::super_block::SuperBlock;
 use super::{Error, Result, Source};
 
@@ -33,7 +33,7 @@ pub struct Extent {
 /// Maps the byte at `la` of an uncompressed inode to the largest extent
 /// that starts there and is contiguous on disk (erofs_map_blocks).
 /// `la` must be below the file size.
-pub fn map_blocks<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, la: u64) -> Result<Extent> {
+pub fn map_blocks<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &InodeLayout, la: u64) -> Result<Extent> {
     if la >= inode.size {
         return Err(Error::OutOfRange);
     }
@@ -47,7 +47,7 @@ pub fn map_blocks<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, l
             if la < flat_end {
                 // A plain inode whose start block is NULL_ADDR has no
                 // blocks: it reads as zeros (7.x).
-                let Some(startblk) = inode.startblk else {
+                let Some(startblk) = inode.startblk() else {
                     return Ok(Extent { la, len: flat_end - la, map: Mapping::Hole });
                 };
                 let base = sb.block_offset(startblk)?;
@@ -59,7 +59,7 @@ pub fn map_blocks<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, l
             if !inline {
                 return Err(Error::BadSize);
             }
-            let pa = inode.tail_offset()?.checked_add(la % blksz).ok_or(Error::BadInlineData)?;
+            let pa = inode.tail_offset(sb)?.checked_add(la % blksz).ok_or(Error::BadInlineData)?;
             let len = inode.size - la;
             // Inline data must sit inside the metadata block.
             if pa % blksz + len > blksz {
@@ -70,7 +70,7 @@ pub fn map_blocks<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, l
         INODE_CHUNK_BASED => {
             let (indexes, unit) = chunk_index_unit(inode);
             let chunknr = la >> inode.chunkbits;
-            let pos = chunk_index_pos(inode, unit, chunknr)?;
+            let pos = chunk_index_pos(sb, inode, unit, chunknr)?;
             let chunk_start = chunknr << inode.chunkbits;
             let chunk_len = (1u64 << inode.chunkbits).min((inode.size - chunk_start).div_ceil(blksz) * blksz);
             let skip = la - chunk_start;
@@ -88,7 +88,7 @@ pub fn map_blocks<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, l
 /// The chunk index or block map entry at `pos` of the inode's metadata
 /// device (erofs_map_chunks): (device id, start block), `None` for a
 /// hole. Indexes of the 48-bit chunk format add `startblk_hi`.
-fn chunk_entry<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, indexes: bool, pos: u64) -> Result<Option<(u16, u64)>> {
+fn chunk_entry<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &InodeLayout, indexes: bool, pos: u64) -> Result<Option<(u16, u64)>> {
     let unit = if indexes { CHUNK_INDEX_SIZE } else { BLOCK_MAP_ENTRY_SIZE };
     let bytes = src.bytes(inode.meta_dev, pos, unit as usize)?;
     let b: &[u8] = &bytes;
@@ -106,16 +106,16 @@ fn chunk_entry<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, inde
 
 /// Whether a chunk-based inode has chunk indexes (else a block map), and
 /// the size of one entry.
-fn chunk_index_unit(inode: &Inode) -> (bool, u64) {
+fn chunk_index_unit(inode: &InodeLayout) -> (bool, u64) {
     let indexes = inode.chunkformat & CHUNK_FORMAT_INDEXES != 0;
     (indexes, if indexes { CHUNK_INDEX_SIZE } else { BLOCK_MAP_ENTRY_SIZE })
 }
 
 /// Byte address of the index entry of chunk `chunknr`: the entries start
 /// after the inode and its xattrs, aligned to their size.
-fn chunk_index_pos(inode: &Inode, unit: u64, chunknr: u64) -> Result<u64> {
+fn chunk_index_pos(sb: &SuperBlock, inode: &InodeLayout, unit: u64, chunknr: u64) -> Result<u64> {
     inode
-        .tail_offset()?
+        .tail_offset(sb)?
         .checked_add(unit - 1)
         .map(|p| p & !(unit - 1))
         .and_then(|p| p.checked_add(unit.checked_mul(chunknr)?))
@@ -129,7 +129,7 @@ fn chunk_index_pos(inode: &Inode, unit: u64, chunknr: u64) -> Result<u64> {
 /// after a hole. The extent starts at the first chunk and ends at the
 /// run's end or the last block of the file. (6.12 maps one chunk at a
 /// time; `map_blocks` does that.)
-pub fn map_chunk_run<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, la: u64) -> Result<Extent> {
+pub fn map_chunk_run<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &InodeLayout, la: u64) -> Result<Extent> {
     if inode.datalayout != INODE_CHUNK_BASED {
         return map_blocks(src, sb, inode, la);
     }
@@ -139,7 +139,7 @@ pub fn map_chunk_run<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode
     let blksz = sb.block_size() as u64;
     let (indexes, unit) = chunk_index_unit(inode);
     let chunknr = la >> inode.chunkbits;
-    let pos = chunk_index_pos(inode, unit, chunknr)?;
+    let pos = chunk_index_pos(sb, inode, unit, chunknr)?;
     let endpos = (pos / blksz + 1) * blksz;
     // Entry `n` of the run: (device id, block address), None for a hole.
     let entry = |n: u64| -> Result<Option<(u16, u64)>> {

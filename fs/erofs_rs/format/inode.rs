@@ -47,25 +47,47 @@ impl FileType {
     }
 }
 
-/// A parsed and checked on-disk inode.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Inode {
+/// [`InodeLayout::blkaddr`] of an inode without data blocks: no block
+/// address has 64 bits.
+const NO_BLOCKS: u64 = u64::MAX;
+
+/// What reading an inode's data, xattrs and directory entries needs of
+/// it: the part of [`Inode`] the kernel module keeps with a cached inode,
+/// whose attributes live in the VFS inode (as `struct erofs_inode` does
+/// in the C driver). [`Inode`] derefs to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InodeLayout {
     pub nid: u64,
+    pub size: u64,
+    /// Flat layouts: the first data block (with the high bits of 48-bit
+    /// images); [`NO_BLOCKS`] for a plain inode without blocks (see
+    /// [`InodeLayout::startblk`]).
+    blkaddr: u64,
+    /// Raw `i_u`: start block, rdev, compressed block count or chunk info.
+    pub i_u: u32,
+    /// Bytes of inline xattrs after the inode.
+    pub xattr_isize: u32,
     /// The device of the inode's metadata: 0 (the primary device) or
     /// [`METABOX`](super::METABOX). Its inline xattrs, inline data, chunk and compression
     /// indexes follow it there.
     pub meta_dev: u16,
-    /// Byte offset of the on-disk inode on `meta_dev`.
-    pub iloc: u64,
-    /// 32 (compact) or 64 (extended).
-    pub inode_isize: u32,
-    /// Bytes of inline xattrs after the inode.
-    pub xattr_isize: u32,
     pub xattr_icount: u16,
-    pub datalayout: u8,
     pub mode: u16,
+    /// For chunk-based inodes: chunk format and log2 of the chunk size.
+    pub chunkformat: u16,
+    pub chunkbits: u8,
+    /// 32 (compact) or 64 (extended).
+    pub inode_isize: u8,
+    pub datalayout: u8,
+    /// A directory whose `.` entry is not stored (readdir makes it up).
+    pub dot_omitted: bool,
+}
+
+/// A parsed and checked on-disk inode: its layout and its attributes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inode {
+    pub layout: InodeLayout,
     pub nlink: u32,
-    pub size: u64,
     pub uid: u32,
     pub gid: u32,
     /// Modification time; compact inodes take the image's build time.
@@ -73,23 +95,26 @@ pub struct Inode {
     pub mtime_nsec: u32,
     /// The 32-bit inode number stored for old stat() callers.
     pub ino32: u32,
-    /// Raw `i_u`: start block, rdev, compressed block count or chunk info.
-    pub i_u: u32,
-    /// Flat layouts: the first data block (with the high bits of
-    /// 48-bit images), `None` for a plain inode without blocks.
-    pub startblk: Option<u64>,
     /// Compressed layouts: the compressed block count.
     pub compressed_blocks: u64,
-    /// A directory whose `.` entry is not stored (readdir makes it up).
-    pub dot_omitted: bool,
     /// Device number (new_encode_dev format decoded to major/minor).
     pub rdev_major: u32,
     pub rdev_minor: u32,
-    /// For chunk-based inodes: chunk format and log2 of the chunk size.
-    pub chunkformat: u16,
-    pub chunkbits: u32,
     /// `stat.st_blocks` (512-byte units) as the C driver computes it.
     pub blocks_512: u64,
+}
+
+impl core::ops::Deref for Inode {
+    type Target = InodeLayout;
+    fn deref(&self) -> &InodeLayout {
+        &self.layout
+    }
+}
+
+impl core::ops::DerefMut for Inode {
+    fn deref_mut(&mut self) -> &mut InodeLayout {
+        &mut self.layout
+    }
 }
 
 impl Inode {
@@ -110,29 +135,30 @@ impl Inode {
         let xattr_icount = inode_compact::I_XATTR_ICOUNT.get(&raw)?;
         let mode = inode_compact::I_MODE.get(&raw)?;
         let mut ino = Inode {
-            nid,
-            meta_dev,
-            iloc,
-            inode_isize: 0,
-            xattr_isize: xattr_ibody_size(xattr_icount),
-            xattr_icount,
-            datalayout,
-            mode,
+            layout: InodeLayout {
+                nid,
+                size: 0,
+                blkaddr: NO_BLOCKS,
+                i_u: 0,
+                xattr_isize: xattr_ibody_size(xattr_icount),
+                meta_dev,
+                xattr_icount,
+                mode,
+                chunkformat: 0,
+                chunkbits: 0,
+                inode_isize: 0,
+                datalayout,
+                dot_omitted: false,
+            },
             nlink: 0,
-            size: 0,
             uid: 0,
             gid: 0,
             mtime: 0,
             mtime_nsec: 0,
             ino32: 0,
-            i_u: 0,
-            startblk: None,
             compressed_blocks: 0,
-            dot_omitted: false,
             rdev_major: 0,
             rdev_minor: 0,
-            chunkformat: 0,
-            chunkbits: 0,
             blocks_512: 0,
         };
         // `i_nb` as the high 16 bits of the start block or block count,
@@ -146,7 +172,7 @@ impl Inode {
             read_exact(src, meta_dev, tail_off, blksz, &mut raw[INODE_COMPACT_SIZE..])?;
             nb_hi = inode_extended::I_NB.get(&raw)?;
             addrbits = 48;
-            ino.inode_isize = INODE_EXTENDED_SIZE as u32;
+            ino.inode_isize = INODE_EXTENDED_SIZE as u8;
             let size = inode_extended::I_SIZE.get(&raw)?;
             if size > i64::MAX as u64 {
                 return Err(Error::BadSize);
@@ -160,7 +186,7 @@ impl Inode {
             ino.mtime_nsec = inode_extended::I_MTIME_NSEC.get(&raw)?;
             ino.nlink = inode_extended::I_NLINK.get(&raw)?;
         } else {
-            ino.inode_isize = INODE_COMPACT_SIZE as u32;
+            ino.inode_isize = INODE_COMPACT_SIZE as u8;
             let nb = inode_compact::I_NB.get(&raw)?;
             if mode & S_IFMT != S_IFDIR && (ifmt >> I_NLINK_1_BIT) & 1 != 0 {
                 ino.nlink = 1;
@@ -189,7 +215,9 @@ impl Inode {
         if matches!(ftype, FileType::Regular | FileType::Directory | FileType::Symlink) {
             let mask = (1u64 << addrbits) - 1;
             let null = datalayout == INODE_FLAT_PLAIN && wide & mask == mask;
-            ino.startblk = (!null).then_some(wide);
+            if !null {
+                ino.blkaddr = wide;
+            }
         }
         match ftype {
             FileType::CharDevice | FileType::BlockDevice => {
@@ -207,11 +235,12 @@ impl Inode {
                 return Err(Error::BadChunkFormat(fmt));
             }
             ino.chunkformat = fmt;
-            ino.chunkbits = sb.blkszbits as u32 + (fmt & CHUNK_FORMAT_BLKBITS_MASK) as u32;
+            let chunkbits = sb.blkszbits as u32 + (fmt & CHUNK_FORMAT_BLKBITS_MASK) as u32;
             // Chunks beyond 2^63 bytes cannot be addressed.
-            if ino.chunkbits > 62 {
+            if chunkbits > 62 {
                 return Err(Error::BadChunkFormat(fmt));
             }
+            ino.chunkbits = chunkbits as u8;
         }
         if compressed {
             ino.compressed_blocks = wide;
@@ -219,6 +248,14 @@ impl Inode {
         let nblks = ino.compressed_blocks;
         ino.blocks_512 = if nblks == 0 { ino.size.div_ceil(blksz as u64) * (blksz as u64 / 512) } else { nblks << (sb.blkszbits - 9) };
         Ok(ino)
+    }
+}
+
+impl InodeLayout {
+    /// Flat layouts: the first data block, `None` for a plain inode
+    /// without blocks.
+    pub fn startblk(&self) -> Option<u64> {
+        (self.blkaddr != NO_BLOCKS).then_some(self.blkaddr)
     }
 
     pub fn file_type(&self) -> FileType {
@@ -239,10 +276,16 @@ impl Inode {
         self.mode & 0o7777
     }
 
+    /// Byte offset of the on-disk inode on `meta_dev` (from the nid, as
+    /// the C driver's erofs_iloc; not kept, to keep cached inodes small).
+    pub fn iloc(&self, sb: &SuperBlock) -> Result<u64> {
+        sb.inode_location(self.nid).map(|(_, at)| at)
+    }
+
     /// Byte offset right after the on-disk inode and its inline xattrs:
     /// where inline data, chunk indexes or compression indexes start.
-    pub fn tail_offset(&self) -> Result<u64> {
-        self.iloc.checked_add(self.inode_isize as u64 + self.xattr_isize as u64).ok_or(Error::BadNid(self.nid))
+    pub fn tail_offset(&self, sb: &SuperBlock) -> Result<u64> {
+        self.iloc(sb)?.checked_add(self.inode_isize as u64 + self.xattr_isize as u64).ok_or(Error::BadNid(self.nid))
     }
 
     /// Number of blocks the data occupies, rounded up.
@@ -257,10 +300,11 @@ impl Inode {
             return false;
         }
         let blksz = sb.block_size() as u64;
-        let ofs = (self.iloc % blksz) + self.inode_isize as u64 + self.xattr_isize as u64;
+        let Ok(iloc) = self.iloc(sb) else { return false };
+        let ofs = (iloc % blksz) + self.inode_isize as u64 + self.xattr_isize as u64;
         // The C driver keeps the offset within its (page-sized) mapping of
         // the inode's block: offsets past the first block do not count.
-        let ofs = if self.inode_isize as u64 + (self.iloc % blksz) > blksz { ofs - blksz } else { ofs };
+        let ofs = if self.inode_isize as u64 + (iloc % blksz) > blksz { ofs - blksz } else { ofs };
         match ofs.checked_add(self.size) {
             Some(end) => end <= blksz,
             None => false,

@@ -5,7 +5,7 @@
 //! name bloom filter; plus POSIX ACL value decoding.
 
 use super::erofs_fs::*;
-use super::inode::Inode;
+use super::inode::InodeLayout;
 use super::super_block::SuperBlock;
 use super::{read_exact, Error, Result, Source, METABOX};
 use core::ops::ControlFlow;
@@ -86,7 +86,7 @@ pub struct XattrIbody {
 impl XattrIbody {
     /// Reads the header; `Ok(None)` when the inode has no xattrs
     /// (erofs_init_inode_xattrs).
-    pub fn read<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode) -> Result<Option<Self>> {
+    pub fn read<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &InodeLayout) -> Result<Option<Self>> {
         if inode.xattr_isize == 0 {
             return Ok(None);
         }
@@ -96,7 +96,7 @@ impl XattrIbody {
         if inode.xattr_isize < XATTR_IBODY_HEADER_SIZE {
             return Err(Error::BadXattr);
         }
-        let pos = inode.iloc.checked_add(inode.inode_isize as u64).ok_or(Error::BadXattr)?;
+        let pos = inode.iloc(sb)?.checked_add(inode.inode_isize as u64).ok_or(Error::BadXattr)?;
         let mut h = [0u8; 12];
         read_exact(src, inode.meta_dev, pos, sb.block_size(), &mut h)?;
         let ib = XattrIbody {
@@ -148,12 +148,12 @@ fn entry_at<S: Source + ?Sized>(src: &S, sb: &SuperBlock, dev: u16, pos: u64, sh
 pub fn for_each_entry<S: Source + ?Sized>(
     src: &S,
     sb: &SuperBlock,
-    inode: &Inode,
+    inode: &InodeLayout,
     mut f: impl FnMut(&XattrEntry) -> Result<ControlFlow<()>>,
 ) -> Result<()> {
     let Some(ib) = XattrIbody::read(src, sb, inode)? else { return Ok(()) };
     let blksz = sb.block_size();
-    let ibody = inode.iloc.checked_add(inode.inode_isize as u64).ok_or(Error::BadXattr)?;
+    let ibody = inode.iloc(sb)?.checked_add(inode.inode_isize as u64).ok_or(Error::BadXattr)?;
     let header = XATTR_IBODY_HEADER_SIZE + 4 * ib.shared_count as u32;
     let mut remaining = inode.xattr_isize - header;
     let mut pos = ibody + header as u64;
@@ -242,7 +242,7 @@ fn read_at<S: Source + ?Sized>(src: &S, sb: &SuperBlock, dev: u16, pos: u64, buf
 pub fn get<S: Source + ?Sized, P: LongPrefixes + ?Sized>(
     src: &S,
     sb: &SuperBlock,
-    inode: &Inode,
+    inode: &InodeLayout,
     prefixes: &P,
     index: u8,
     name: &[u8],
@@ -306,7 +306,7 @@ pub fn get<S: Source + ?Sized, P: LongPrefixes + ?Sized>(
 pub fn list<S: Source + ?Sized, P: LongPrefixes + ?Sized>(
     src: &S,
     sb: &SuperBlock,
-    inode: &Inode,
+    inode: &InodeLayout,
     prefixes: &P,
     mut f: impl FnMut(u8, &[u8], &[u8]) -> Result<ControlFlow<()>>,
 ) -> Result<()> {

@@ -6,7 +6,7 @@
 //! (caches, buffer pools, decoders), which [`ReadCtx`] supplies.
 
 use super::data::{map_blocks, map_dev, DeviceMode, Mapping};
-use super::inode::Inode;
+use super::inode::{Inode, InodeLayout};
 use super::super_block::SuperBlock;
 use super::zmap::{self, ZExtent, ZInfo, ZKind};
 use super::{read_exact, Error, Result, Source};
@@ -22,7 +22,7 @@ pub trait ReadCtx {
     fn sb(&self) -> &SuperBlock;
     fn device_mode(&self) -> DeviceMode;
     /// The map header of a compressed inode (a reader may cache it).
-    fn zinfo(&self, inode: &Inode) -> Result<ZInfo> {
+    fn zinfo(&self, inode: &InodeLayout) -> Result<ZInfo> {
         ZInfo::read(self.src(), self.sb(), inode)
     }
     /// The extent of inode `nid` holding byte `pos` when the reader
@@ -37,11 +37,11 @@ pub trait ReadCtx {
 
 /// Copies file bytes `[la, la + buf.len())` of `inode`, which must lie
 /// within the file.
-pub fn read_file<C: ReadCtx + ?Sized>(ctx: &mut C, inode: &Inode, la: u64, buf: &mut [u8]) -> Result<()> {
+pub fn read_file<C: ReadCtx + ?Sized>(ctx: &mut C, inode: &InodeLayout, la: u64, buf: &mut [u8]) -> Result<()> {
     read_at_depth(ctx, inode, la, buf, 0)
 }
 
-fn read_at_depth<C: ReadCtx + ?Sized>(ctx: &mut C, inode: &Inode, la: u64, buf: &mut [u8], depth: u32) -> Result<()> {
+fn read_at_depth<C: ReadCtx + ?Sized>(ctx: &mut C, inode: &InodeLayout, la: u64, buf: &mut [u8], depth: u32) -> Result<()> {
     let end = la.checked_add(buf.len() as u64).ok_or(Error::OutOfRange)?;
     if end > inode.size {
         return Err(Error::OutOfRange);
@@ -90,7 +90,14 @@ fn read_at_depth<C: ReadCtx + ?Sized>(ctx: &mut C, inode: &Inode, la: u64, buf: 
 }
 
 /// Copies file bytes `[la, la + buf.len())` of an uncompressed inode.
-pub fn read_plain<S: Source + ?Sized>(src: &S, sb: &SuperBlock, mode: DeviceMode, inode: &Inode, la: u64, buf: &mut [u8]) -> Result<()> {
+pub fn read_plain<S: Source + ?Sized>(
+    src: &S,
+    sb: &SuperBlock,
+    mode: DeviceMode,
+    inode: &InodeLayout,
+    la: u64,
+    buf: &mut [u8],
+) -> Result<()> {
     let blksz = sb.block_size();
     let mut done = 0usize;
     while done < buf.len() {

@@ -8,7 +8,7 @@
 //! range of the file and where and how its bytes are stored.
 
 use super::erofs_fs::*;
-use super::inode::Inode;
+use super::inode::InodeLayout;
 use super::le::le32_bits;
 use super::super_block::SuperBlock;
 use super::{read_exact, Error, Result, Source};
@@ -37,7 +37,7 @@ const FRAGMENT_INODE_BIT: u8 = 7;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ZInfo {
     pub advise: u16,
-    pub lclusterbits: u32,
+    pub lclusterbits: u8,
     /// Algorithms of HEAD1 and HEAD2 lclusters.
     pub algorithm: [u8; 2],
     /// Offset of the tail fragment in the packed inode, or of the inline
@@ -47,8 +47,10 @@ pub struct ZInfo {
     pub idata_size: u16,
     /// The lcluster where the tail extent (inline or fragment) starts.
     pub tail_headlcn: u64,
-    /// With encoded extents (ADVISE_EXTENTS): how many records there are.
-    pub extents: Option<u64>,
+    /// With encoded extents (ADVISE_EXTENTS of a full-index inode): how
+    /// many records there are (see [`ZInfo::extents`]).
+    extent_count: u64,
+    has_extents: bool,
 }
 
 /// How an extent's bytes are stored.
@@ -109,48 +111,56 @@ struct Rec {
 }
 
 /// The map header offset: 8-aligned right after inode and xattrs.
-fn header_pos(inode: &Inode) -> Result<u64> {
-    let end = inode.tail_offset()?;
+fn header_pos(sb: &SuperBlock, inode: &InodeLayout) -> Result<u64> {
+    let end = inode.tail_offset(sb)?;
     end.checked_add(7).map(|p| p & !7).ok_or(Error::BadCompressedLayout)
 }
 
 impl ZInfo {
+    /// With encoded extents: how many records there are.
+    pub fn extents(&self) -> Option<u64> {
+        self.has_extents.then_some(self.extent_count)
+    }
+
     /// Reads the map header of a compressed inode and locates its tail
     /// extent when it is inline or a fragment.
-    pub fn read<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode) -> Result<Self> {
+    pub fn read<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &InodeLayout) -> Result<Self> {
         if !inode.is_compressed() {
             return Err(Error::WrongFileType);
         }
-        let pos = header_pos(inode)?;
+        let pos = header_pos(sb, inode)?;
         let mut h = [0u8; 8];
         read_exact(src, inode.meta_dev, pos, sb.block_size(), &mut h)?;
         if h[7] >> FRAGMENT_INODE_BIT != 0 {
             // The whole file lives in the packed inode.
             return Ok(ZInfo {
                 advise: ADVISE_FRAGMENT_PCLUSTER,
-                lclusterbits: sb.blkszbits as u32,
+                lclusterbits: sb.blkszbits,
                 algorithm: [0, 0],
                 fragment_off: u64::from_le_bytes(h) ^ (1 << 63),
                 idata_size: 0,
                 tail_headlcn: 0,
-                extents: None,
+                extent_count: 0,
+                has_extents: false,
             });
         }
         let mut zi = ZInfo {
             advise: z_map_header::H_ADVISE.get(&h)?,
-            lclusterbits: sb.blkszbits as u32 + (z_map_header::H_CLUSTERBITS.get(&h)? & 15) as u32,
+            lclusterbits: sb.blkszbits + (z_map_header::H_CLUSTERBITS.get(&h)? & 15),
             algorithm: [z_map_header::H_ALGORITHMTYPE.get(&h)? & 15, z_map_header::H_ALGORITHMTYPE.get(&h)? >> 4],
             fragment_off: 0,
             idata_size: 0,
             tail_headlcn: 0,
-            extents: None,
+            extent_count: 0,
+            has_extents: false,
         };
         if inode.datalayout == INODE_COMPRESSED_FULL && zi.advise & ADVISE_EXTENTS != 0 {
             // The count takes the place of the other header fields; the
             // records carry their algorithms.
             let count = z_map_header_extents::H_EXTENTS_LO.get(&h)? as u64 | (z_map_header_extents::H_EXTENTS_HI.get(&h)? as u64) << 32;
             zi.algorithm = [0, 0];
-            zi.extents = Some(count);
+            zi.extent_count = count;
+            zi.has_extents = true;
             return Ok(zi);
         }
         if zi.advise & ADVISE_FRAGMENT_PCLUSTER != 0 {
@@ -196,12 +206,12 @@ impl ZInfo {
 
     /// True when the whole file is a fragment in the packed inode.
     pub fn whole_file_fragment(&self) -> bool {
-        self.advise & ADVISE_FRAGMENT_PCLUSTER != 0 && self.tail_headlcn == 0 && self.extents.is_none()
+        self.advise & ADVISE_FRAGMENT_PCLUSTER != 0 && self.tail_headlcn == 0 && !self.has_extents
     }
 }
 
-fn load_full(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &ZInfo, m: &mut Rec, lcn: u64) -> Result<()> {
-    let pos = lcn.checked_mul(8).and_then(|o| o.checked_add(header_pos(inode).ok()? + 16)).ok_or(Error::BadCompressedLayout)?;
+fn load_full(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &InodeLayout, zi: &ZInfo, m: &mut Rec, lcn: u64) -> Result<()> {
+    let pos = lcn.checked_mul(8).and_then(|o| o.checked_add(header_pos(sb, inode).ok()? + 16)).ok_or(Error::BadCompressedLayout)?;
     let mut di = [0u8; 8];
     read_exact(src, inode.meta_dev, pos, sb.block_size(), &mut di)?;
     m.lcn = lcn;
@@ -257,14 +267,14 @@ fn la_distance(pack: &[u8], lobits: u32, encodebits: u32, vcnt: u32, mut i: u32)
 fn load_compact(
     src: &(impl Source + ?Sized),
     sb: &SuperBlock,
-    inode: &Inode,
+    inode: &InodeLayout,
     zi: &ZInfo,
     m: &mut Rec,
     lcn: u64,
     lookahead: bool,
 ) -> Result<()> {
-    let ebase = header_pos(inode)? + 8;
-    let lclusterbits = zi.lclusterbits;
+    let ebase = header_pos(sb, inode)? + 8;
+    let lclusterbits = zi.lclusterbits as u32;
     let totalidx = inode.data_blocks(sb);
     let big = zi.advise & ADVISE_BIG_PCLUSTER_1 != 0;
     if lcn >= totalidx || lclusterbits > 14 {
@@ -379,7 +389,15 @@ fn load_compact(
     Ok(())
 }
 
-fn load(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &ZInfo, m: &mut Rec, lcn: u64, lookahead: bool) -> Result<()> {
+fn load(
+    src: &(impl Source + ?Sized),
+    sb: &SuperBlock,
+    inode: &InodeLayout,
+    zi: &ZInfo,
+    m: &mut Rec,
+    lcn: u64,
+    lookahead: bool,
+) -> Result<()> {
     if inode.datalayout == INODE_COMPRESSED_COMPACT {
         load_compact(src, sb, inode, zi, m, lcn, lookahead)?;
     } else {
@@ -391,7 +409,7 @@ fn load(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &ZInfo
     Ok(())
 }
 
-fn lookback(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &ZInfo, m: &mut Rec, mut distance: u32) -> Result<u64> {
+fn lookback(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &InodeLayout, zi: &ZInfo, m: &mut Rec, mut distance: u32) -> Result<u64> {
     while m.lcn >= distance as u64 {
         let lcn = m.lcn - distance as u64;
         load(src, sb, inode, zi, m, lcn, false)?;
@@ -411,7 +429,7 @@ fn lookback(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &Z
 /// Maps byte `ofs`: returns the recorder, (m_la, end), and where the
 /// index pack of `ofs`'s own lcluster ends (an inline tail pcluster
 /// follows the indexes of the last lcluster).
-fn do_map(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &ZInfo, ofs: u64) -> Result<(Rec, (u64, u64), u64)> {
+fn do_map(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &InodeLayout, zi: &ZInfo, ofs: u64) -> Result<(Rec, (u64, u64), u64)> {
     let bits = zi.lclusterbits;
     let initial_lcn = ofs >> bits;
     let endoff = (ofs & ((1u64 << bits) - 1)) as u32;
@@ -447,7 +465,7 @@ fn do_map(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &ZIn
 /// Maps the byte at `la` (below the file size) of a compressed inode.
 /// With `full`, the extent's length runs to the next pcluster (or EOF),
 /// as the C driver computes for fiemap.
-pub fn map<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, zi: &ZInfo, la: u64, full: bool) -> Result<ZExtent> {
+pub fn map<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &InodeLayout, zi: &ZInfo, la: u64, full: bool) -> Result<ZExtent> {
     if la >= inode.size {
         return Err(Error::OutOfRange);
     }
@@ -463,7 +481,7 @@ pub fn map<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, zi: &ZIn
             partial_ref: false,
         });
     }
-    if let Some(count) = zi.extents {
+    if let Some(count) = zi.extents() {
         return map_extents(src, sb, inode, zi, count, la);
     }
     let (mut m, (m_la, end), _) = do_map(src, sb, inode, zi, la)?;
@@ -535,7 +553,7 @@ pub fn map<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, zi: &ZIn
     Ok(ext)
 }
 
-fn compressed_len(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &ZInfo, m: &mut Rec) -> Result<u64> {
+fn compressed_len(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &InodeLayout, zi: &ZInfo, m: &mut Rec) -> Result<u64> {
     let big1 = zi.advise & ADVISE_BIG_PCLUSTER_1 != 0;
     let big2 = zi.advise & ADVISE_BIG_PCLUSTER_2 != 0;
     let lcn = m.lcn + 1;
@@ -561,7 +579,7 @@ fn compressed_len(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, 
     Ok(m.compressedblks as u64)
 }
 
-fn decompressed_len(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &Inode, zi: &ZInfo, m: &mut Rec, m_la: u64) -> Result<u64> {
+fn decompressed_len(src: &(impl Source + ?Sized), sb: &SuperBlock, inode: &InodeLayout, zi: &ZInfo, m: &mut Rec, m_la: u64) -> Result<u64> {
     let bits = zi.lclusterbits;
     let headlcn = m_la >> bits;
     let mut lcn = m.lcn;
@@ -601,13 +619,13 @@ const EXTENT_PLEN_MASK: u32 = (PCLUSTER_MAX_SIZE << 1) - 1;
 /// lcluster each: 4-byte records hold only lengths, laid out back to back
 /// from a 64-bit start address, 8-byte ones a 32-bit start each. Records
 /// of 16 or 32 bytes carry their logical start and are binary-searched.
-fn map_extents<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &Inode, zi: &ZInfo, count: u64, la: u64) -> Result<ZExtent> {
+fn map_extents<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &InodeLayout, zi: &ZInfo, count: u64, la: u64) -> Result<ZExtent> {
     let bad = Error::BadCompressedLayout;
     let recsz = extent_recsize(zi.advise);
     let blksz = sb.block_size() as u64;
     let dev = inode.meta_dev;
     // Records start after the map header, aligned to their size.
-    let mut pos = header_pos(inode)?.checked_add(8 + recsz - 1).ok_or(bad)? / recsz * recsz;
+    let mut pos = header_pos(sb, inode)?.checked_add(8 + recsz - 1).ok_or(bad)? / recsz * recsz;
     let mut lend = inode.size;
     let (mut plen, mut pa) = (0u32, 0u64);
     let lstart;

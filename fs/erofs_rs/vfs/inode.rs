@@ -51,8 +51,9 @@ pub(super) struct Container<T: FileSystem> {
     vfs: bindings::inode,
     data: MaybeUninit<T::INodeData>,
     has_data: bool,
-    /// A fast symlink's target, NUL-terminated; `i_link` points into it.
-    link: MaybeUninit<KVec<u8>>,
+    /// `i_link` holds a fast symlink's target, NUL-terminated, in a
+    /// kmalloc buffer of ours (freed with the inode, as erofs_free_inode
+    /// does).
     has_link: bool,
     /// Page cache sharing: the shared inode this inode joined (see
     /// `ishare.rs`).
@@ -212,9 +213,10 @@ unsafe fn setup_new<T: FileSystem>(ptr: *mut bindings::inode, p: InodeParams<T>,
             (*(*ptr).i_mapping).a_ops = &aops.0;
         }
         if let Some(link) = p.link {
-            (*c).link.write(link);
+            // The buffer now belongs to the inode (freed in free_inode).
+            let (target, _, _) = link.into_raw_parts();
+            bindings::erofs_rs_inode_set_link(ptr, target.cast::<c_char>());
             (*c).has_link = true;
-            bindings::erofs_rs_inode_set_link(ptr, (*c).link.assume_init_ref().as_ptr() as *mut c_char);
         }
         if p.nohighmem {
             bindings::inode_nohighmem(ptr);
@@ -266,7 +268,9 @@ pub(super) unsafe extern "C" fn free_inode<T: FileSystem>(inode: *mut bindings::
             (*c).data.assume_init_drop();
         }
         if (*c).has_link {
-            (*c).link.assume_init_drop();
+            // `i_link` is the KVec buffer of `setup_new`, whose allocator
+            // is kmalloc: kfree releases it.
+            bindings::erofs_rs_inode_free_link(inode);
         }
         bindings::kmem_cache_free(INODE_CACHE.load(Ordering::Acquire), c.cast());
     }

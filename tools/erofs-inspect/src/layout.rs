@@ -18,7 +18,7 @@ fn metabox_base(img: &Image) -> Option<u64> {
     if mb.datalayout != INODE_FLAT_PLAIN && mb.datalayout != INODE_FLAT_INLINE {
         return None;
     }
-    img.sb.block_offset(mb.startblk?).ok()
+    img.sb.block_offset(mb.startblk()?).ok()
 }
 
 /// What a region of the image holds.
@@ -109,8 +109,9 @@ impl Layout {
                 self.regions.push(Region { kind, off: base + off, len });
             }
         };
-        push(Kind::Inode, ino.iloc, ino.inode_isize as u64);
-        let body = ino.iloc + ino.inode_isize as u64;
+        let iloc = ino.iloc(&img.sb).unwrap_or(0);
+        push(Kind::Inode, iloc, ino.inode_isize as u64);
+        let body = iloc + ino.inode_isize as u64;
         push(Kind::XattrBody, body, ino.xattr_isize as u64);
         let tail = body + ino.xattr_isize as u64;
         if ino.is_compressed() {
