@@ -162,7 +162,7 @@ impl Source for MetaSource {
 }
 
 /// A reader of file data for `inode`, with its cached map header.
-pub(crate) fn reader<'a>(sbi: &'a ErofsSb, inode: &ErofsInode) -> ZReader<'a> {
+fn reader<'a>(sbi: &'a ErofsSb, inode: &ErofsInode) -> ZReader<'a> {
     ZReader::new(sbi, inode.zinfo.map(|zi| (inode.nid, zi)))
 }
 
@@ -201,16 +201,11 @@ pub(crate) fn with_block<R>(sbi: &ErofsSb, di: &ErofsInode, index: u64, f: impl 
     f(&bytes)
 }
 
-/// Fills and ends one folio (a compressed inode's, with the pages around
-/// it that its extents cover: `zdata::read_folio`).
+/// Fills and ends one folio.
 pub(crate) fn read_folio(inode: &Inode<Erofs>, mut folio: LockedFolio) -> Result {
     let sb = inode.super_block();
     let sbi = sb.data();
-    let di = inode.data();
-    if di.is_compressed() {
-        return crate::zdata::read_folio(sb, di, folio);
-    }
-    let r = fill_folio(sb, di, &mut reader(sbi, di), &mut folio);
+    let r = fill_folio(sb, inode.data(), &mut reader(sbi, inode.data()), &mut folio);
     folio.end(r.is_ok());
     r
 }
@@ -238,31 +233,30 @@ fn prefetch_plain(sbi: &ErofsSb, di: &ErofsInode, start: u64, len: u64) {
     }
 }
 
-/// Fills the folios of a readahead request in order with one reader (a
-/// compressed inode's: `zdata::readahead`).
+/// Fills the folios of a readahead request in order with one reader, so
+/// that a decoded extent serves every folio it covers.
 pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
     let sb = inode.super_block();
     let sbi = sb.data();
     let di = inode.data();
-    if di.is_compressed() {
-        return crate::zdata::readahead(sb, di, ra);
-    }
     let (start, len) = ra.range();
-    prefetch_plain(sbi, di, start, len);
-    let mut r = reader(sbi, di);
+    if !di.is_compressed() {
+        prefetch_plain(sbi, di, start, len);
+    }
+    let mut r = reader(sbi, di).whole_extents(len);
     while let Some(mut folio) = ra.next_folio() {
         let ok = fill_folio(sb, di, &mut r, &mut folio).is_ok();
         folio.end(ok);
         if !ok {
             // The rest is left to read_folio, which reports the error to
             // whoever needs the data.
-            return;
+            break;
         }
     }
 }
 
 /// Fills one folio page by page, zeroing what lies past EOF.
-pub(crate) fn fill_folio(sb: &SuperBlock<Erofs>, di: &ErofsInode, r: &mut ZReader<'_>, folio: &mut LockedFolio) -> Result {
+fn fill_folio(sb: &SuperBlock<Erofs>, di: &ErofsInode, r: &mut ZReader<'_>, folio: &mut LockedFolio) -> Result {
     let pos = folio.pos();
     let page = vfs::PAGE_SIZE;
     let mut off = 0;

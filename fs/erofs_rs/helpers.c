@@ -14,8 +14,6 @@
 #include <linux/major.h>
 #include <crypto/sha2.h>
 #include <linux/ratelimit.h>
-#include <linux/vmalloc.h>
-#include <linux/highmem.h>
 
 /* errorfc() is a macro around logfc() that also prefixes the fs name. */
 void erofs_rs_errorfc(struct fs_context *fc, const char *msg)
@@ -163,73 +161,6 @@ struct inode *erofs_rs_readahead_inode(struct readahead_control *rac)
 struct folio *erofs_rs_readahead_folio(struct readahead_control *rac)
 {
 	return readahead_folio(rac);
-}
-
-/*
- * erofs_grab_folio_nowait() of fs/erofs/internal.h, for filling the pages
- * a decoded pcluster covers besides those asked for: a locked folio made
- * if missing, never waiting for one locked elsewhere. NULL when there is
- * none to fill (uptodate already, locked elsewhere, no memory).
- */
-struct folio *erofs_rs_grab_folio_nowait(struct address_space *mapping, pgoff_t index)
-{
-	struct folio *folio = __filemap_get_folio(mapping, index,
-			FGP_LOCK | FGP_CREAT | FGP_NOFS | FGP_NOWAIT,
-			readahead_gfp_mask(mapping));
-
-	if (IS_ERR(folio))
-		return NULL;
-	if (folio_test_uptodate(folio)) {
-		folio_unlock(folio);
-		folio_put(folio);
-		return NULL;
-	}
-	return folio;
-}
-
-struct address_space *erofs_rs_folio_mapping(struct folio *folio)
-{
-	return folio->mapping;
-}
-
-struct page *erofs_rs_folio_page(struct folio *folio, size_t offset)
-{
-	return folio_page(folio, offset >> PAGE_SHIFT);
-}
-
-/* Bounce pages for the parts of a pcluster's output no folio takes. */
-struct page *erofs_rs_alloc_page(void)
-{
-	return alloc_page(GFP_KERNEL);
-}
-
-void erofs_rs_free_page(struct page *page)
-{
-	__free_page(page);
-}
-
-void *erofs_rs_kmap_local_page(struct page *page)
-{
-	return kmap_local_page(page);
-}
-
-/* erofs_vm_map_ram(): vm_map_ram, retried after purging lazy aliases. */
-void *erofs_rs_vm_map_ram(struct page **pages, unsigned int count)
-{
-	int retried = 0;
-
-	while (1) {
-		void *p = vm_map_ram(pages, count, -1);
-
-		if (p || ++retried >= 3)
-			return p;
-		vm_unmap_aliases();
-	}
-}
-
-void erofs_rs_vm_unmap_ram(const void *mem, unsigned int count)
-{
-	vm_unmap_ram(mem, count);
 }
 
 bool erofs_rs_is_err(const void *ptr)

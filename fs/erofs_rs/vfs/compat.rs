@@ -87,7 +87,4 @@ pub(crate) mod c_erofs {
     /// iomap_seek_data/hole) instead of treating the whole file as data
     /// (6.12, generic_file_llseek).
     pub(crate) const SEEK_HOLES_BY_MAPPING: bool = cfg!(erofs_rs_c_erofs_7);
-    /// z_erofs_pcluster_readmore takes along only the pages of mapped
-    /// extents (7.x), not also those of a fragment in the packed inode.
-    pub(crate) const READMORE_MAPPED_ONLY: bool = cfg!(erofs_rs_c_erofs_7);
 }

@@ -14,12 +14,10 @@ use kernel::prelude::*;
 /// # Invariants
 ///
 /// `ptr` is a locked, not-uptodate folio of the inode being read, handed
-/// to `read_folio` or readahead, or grabbed by [`LockedFolio::grab`]; it
-/// is ended (unlocked) exactly once, by `end` or on drop. When `held`, we
-/// also hold a reference to it, dropped after it is ended.
+/// to `read_folio`; it is ended (unlocked) exactly once, by `end` or on
+/// drop.
 pub(crate) struct LockedFolio {
     ptr: *mut bindings::folio,
-    held: bool,
 }
 
 impl LockedFolio {
@@ -28,49 +26,7 @@ impl LockedFolio {
     /// `ptr` must be the locked folio passed to `read_folio`.
     pub(super) unsafe fn from_raw(ptr: *mut bindings::folio) -> Self {
         // INVARIANT: guaranteed by the caller.
-        Self { ptr, held: false }
-    }
-
-    /// The folio at byte `pos` of the page cache `mapping`, locked and not
-    /// uptodate, when it can be had without waiting: created if missing,
-    /// `None` if it is uptodate already, locked by someone else, or memory
-    /// is short (erofs_grab_folio_nowait).
-    ///
-    /// # Safety
-    ///
-    /// `mapping` must be the page cache of a live inode of ours.
-    unsafe fn grab(mapping: *mut bindings::address_space, pos: u64) -> Option<Self> {
-        let index = pos >> bindings::PAGE_SHIFT;
-        // SAFETY: the mapping is live (caller); the helper never waits for
-        // a lock, so holding other folios' locks cannot deadlock.
-        let f = unsafe { bindings::erofs_rs_grab_folio_nowait(mapping, index as _) };
-        // INVARIANT: a locked, not-uptodate folio with a reference of ours.
-        // (`then`, not `then_some`: a value made for nothing would be
-        // dropped, ending a NULL folio.)
-        (!f.is_null()).then(|| Self { ptr: f, held: true })
-    }
-
-    /// Another folio of this one's page cache, at byte `pos`: see
-    /// [`LockedFolio::grab`].
-    pub(crate) fn grab_neighbour(&self, pos: u64) -> Option<Self> {
-        // SAFETY: a locked folio's mapping is stable and outlives the read
-        // (type invariant: the folio belongs to the inode being read).
-        unsafe { Self::grab(bindings::erofs_rs_folio_mapping(self.ptr), pos) }
-    }
-
-    /// Ends the read and drops our reference, if any.
-    fn finish(&mut self, ok: bool) {
-        // SAFETY: ends the read of the locked folio, once (callers forget
-        // or drop `self` right after).
-        unsafe { bindings::erofs_rs_folio_end_read(self.ptr, ok) };
-        if self.held {
-            // SAFETY: the reference `grab` took, dropped once.
-            unsafe { bindings::erofs_rs_folio_put(self.ptr) };
-        }
-    }
-
-    pub(super) fn as_ptr(&self) -> *mut bindings::folio {
-        self.ptr
+        Self { ptr }
     }
 
     /// Byte position of the folio in its file.
@@ -102,10 +58,12 @@ impl LockedFolio {
     }
 
     /// Marks the folio uptodate when `ok` and unlocks it.
-    pub(crate) fn end(mut self, ok: bool) {
-        self.finish(ok);
-        // Ended: not again on drop.
+    pub(crate) fn end(self, ok: bool) {
+        let ptr = self.ptr;
         core::mem::forget(self);
+        // SAFETY: ends the read of the locked folio we were given, once
+        // (`self` is consumed without running its drop).
+        unsafe { bindings::erofs_rs_folio_end_read(ptr, ok) };
     }
 
     /// Hands the folio over to a [`FolioRange`] read.
@@ -130,8 +88,9 @@ impl LockedFolio {
 
 impl Drop for LockedFolio {
     fn drop(&mut self) {
-        // Not ended yet (`end` forgets `self`): the read fails.
-        self.finish(false);
+        // SAFETY: the locked folio we were given, not ended yet (`end`
+        // forgets `self`), ended once here.
+        unsafe { bindings::erofs_rs_folio_end_read(self.ptr, false) };
     }
 }
 
@@ -162,22 +121,6 @@ impl Readahead {
         // SAFETY: the request is live (type invariant).
         unsafe { bindings::erofs_rs_readahead_range(self.ptr, &mut pos, &mut len) };
         (pos as u64, len as u64)
-    }
-
-    /// Grows the request to `[start, start + len)` (readahead_expand): the
-    /// folios it adds come out of [`Readahead::next_folio`] like the
-    /// others. It may grow less, stopping at a folio already cached.
-    pub(crate) fn expand(&mut self, start: u64, len: u64) {
-        // SAFETY: the request is live (type invariant).
-        unsafe { bindings::readahead_expand(self.ptr, start as _, len as _) };
-    }
-
-    /// A folio of the request's page cache outside the request, at byte
-    /// `pos`: see [`LockedFolio::grab`].
-    pub(crate) fn grab(&self, pos: u64) -> Option<LockedFolio> {
-        // SAFETY: the request is live (type invariant), and with it the
-        // page cache of the inode being read.
-        unsafe { LockedFolio::grab((*self.ptr).mapping, pos) }
     }
 
     /// The next folio of the request, locked and not uptodate; it must be

@@ -38,7 +38,6 @@ pub(crate) mod ishare;
 pub(crate) mod printk;
 pub(crate) mod pseudo;
 pub(crate) mod super_block;
-pub(crate) mod vmap;
 pub(crate) mod xattr;
 
 pub(crate) use compat::{ARef, AlwaysRefCounted};
