@@ -5,13 +5,8 @@
 //! resident before it is ever read.
 //!
 //!   erofs-resident DIR
-//!   erofs-resident --read FILE OFFSET [random]
 //!
-//! The first prints "RESIDENT_KIB TOTAL_KIB" for the whole tree (4 KiB
-//! pages). The second reads 4 KiB of FILE at OFFSET (with
-//! POSIX_FADV_RANDOM first when asked: no readahead window) and prints
-//! which pages of FILE are then in the page cache, as ranges of page
-//! indexes ("0-15 32 40-47"): what a driver decoded around one read.
+//! Prints "RESIDENT_KIB TOTAL_KIB" for the whole tree (4 KiB pages).
 
 use std::os::unix::io::AsRawFd;
 use std::path::Path;
@@ -21,16 +16,10 @@ const PAGE: u64 = 4096;
 /// Resident and total pages of one file.
 fn file_pages(p: &Path) -> std::io::Result<(u64, u64)> {
     let f = std::fs::File::open(p)?;
-    let vec = residency(&f)?;
-    Ok((vec.iter().filter(|&&b| b & 1 != 0).count() as u64, vec.len() as u64))
-}
-
-/// mincore's byte per page of an open file.
-fn residency(f: &std::fs::File) -> std::io::Result<Vec<u8>> {
     let size = f.metadata()?.len();
     let pages = size.div_ceil(PAGE);
     if size == 0 {
-        return Ok(Vec::new());
+        return Ok((0, 0));
     }
     // SAFETY: a read-only shared mapping of an open file, of its size;
     // unmapped below and never touched (mincore does not fault it in).
@@ -47,34 +36,7 @@ fn residency(f: &std::fs::File) -> std::io::Result<Vec<u8>> {
     if r != 0 {
         return Err(err);
     }
-    Ok(vec)
-}
-
-/// `--read FILE OFFSET [random]`: see the module comment.
-fn read_one(path: &str, offset: u64, random: bool) -> std::io::Result<String> {
-    use std::os::unix::fs::FileExt;
-    let f = std::fs::File::open(path)?;
-    if random {
-        // SAFETY: advice on an open descriptor; no memory is passed.
-        unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_RANDOM) };
-    }
-    let mut buf = vec![0u8; PAGE as usize];
-    f.read_at(&mut buf, offset)?;
-    let vec = residency(&f)?;
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < vec.len() {
-        if vec[i] & 1 == 0 {
-            i += 1;
-            continue;
-        }
-        let first = i;
-        while i < vec.len() && vec[i] & 1 != 0 {
-            i += 1;
-        }
-        out.push(if i - 1 == first { format!("{first}") } else { format!("{first}-{}", i - 1) });
-    }
-    Ok(out.join(" "))
+    Ok((vec.iter().filter(|&&b| b & 1 != 0).count() as u64, pages))
 }
 
 fn walk(dir: &Path, acc: &mut (u64, u64)) -> std::io::Result<()> {
@@ -93,18 +55,6 @@ fn walk(dir: &Path, acc: &mut (u64, u64)) -> std::io::Result<()> {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("--read") && (4..=5).contains(&args.len()) {
-        let random = args.get(4).map(String::as_str) == Some("random");
-        match args[3].parse().map_err(std::io::Error::other).and_then(|off| read_one(&args[2], off, random)) {
-            Ok(s) => println!("{s}"),
-            Err(e) => {
-                eprintln!("erofs-resident: {}: {e}", args[2]);
-                std::process::exit(1)
-            }
-        }
-        return;
-    }
     let Some(root) = std::env::args().nth(1) else {
         eprintln!("usage: erofs-resident DIR");
         std::process::exit(2)
