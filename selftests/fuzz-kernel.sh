@@ -1,27 +1,34 @@
 #!/bin/sh
 # In-guest corrupted-image fuzzer (run by tools/fuzz-kernel, not by the
 # test runner): ITER seeded mutations of the seed images (and of the
-# regression images), mounted with erofs_rs and read every way by
-# erofs-fuzz, one worker per CPU. erofs-fuzz prints an "iter" line before
-# each image, so the host knows what each worker was trying when the guest
-# stops (oops, panic_on_warn, hang), and stops itself at the first kernel
-# report. Afterwards: rmmod, and on the debug kernel a kmemleak scan that
-# must find nothing erofs allocated.
+# regression images), mounted with erofs_rs in the MODES given (loop,
+# file, dax, multidev, share) and read every way by erofs-fuzz, one
+# worker per CPU. erofs-fuzz prints an "iter" line before each image, so
+# the host knows what each worker was trying when the guest stops (oops,
+# panic_on_warn, hang), and stops itself at the first kernel report.
+# With "coverage", KCOV guides it: the corpus the host packed on /dev/vda
+# is replayed and mutated from, and images reaching new edges of erofs_rs
+# are appended to /dev/vdb. Afterwards: rmmod, and on the debug kernel a
+# kmemleak scan that must find nothing erofs allocated.
 #
-#   fuzz-kernel.sh ITER SEED
+#   fuzz-kernel.sh ITER SEED MODES [coverage]
 . /selftests/lib.sh
-iter=$1 base=$2
+iter=$1 base=$2 modes=$3
 modprobe erofs_rs
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 imgs=""
 for f in /selftests/seeds/*.img /selftests/regressions/*.img; do
 	[ -f "$f" ] && imgs="$imgs $f"
 done
-# shellcheck disable=SC2086 # the image list is split on purpose
-# The pmem devices tools/fuzz-kernel attached are the fuzzer's: a share
-# of the images goes onto them, mounted with dax=always.
-EROFS_FUZZ_PMEM=1 erofs-fuzz "$iter" "$base" "$(nproc)" erofs_rs $imgs || exit 1
+guide=""
+if [ "${4:-}" = coverage ]; then
+	[ -e /sys/kernel/debug/kcov ] || { echo "no /sys/kernel/debug/kcov: this kernel has no KCOV"; exit 1; }
+	guide="--coverage --corpus-in /dev/vda --corpus-out /dev/vdb"
+fi
+# The pmem devices tools/fuzz-kernel attached are the fuzzer's (dax mode).
+# shellcheck disable=SC2086 # the image and option lists are split on purpose
+erofs-fuzz --modes "$modes" $guide "$iter" "$base" "$(nproc)" erofs_rs $imgs || exit 1
 rmmod erofs_rs || { echo "rmmod erofs_rs failed"; exit 1; }
-mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	sh /selftests/d-kmemleak.sh || exit 1
 fi

@@ -1,18 +1,32 @@
 # Corrupt images never crash the kernel: 250 seeded mutations of the seed
 # images (byte and bit flips, truncation, and field edits of superblock,
 # inodes, xattr bodies, dirents, compressed and chunk indexes) by
-# erofs-fuzz, one worker per CPU, each mounted with erofs_rs through a
-# loop device or as a regular file and, when the mount succeeds, walked
-# and read every way (stat, readdir, readlink, xattrs, read, pread, readv,
-# mmap, splice, sendfile, O_DIRECT). Every outcome must be a clean error
-# or success; erofs-fuzz follows the kernel log and stops at the first
-# oops, BUG or warning. Reproduce a failure on the host with:
+# erofs-fuzz, one worker per CPU, each mounted with erofs_rs in one of the
+# fuzzer's modes in turn: through a loop device, as a regular file, on a
+# pmem device with dax=always (the two blank fuzz-pmem devices), with the
+# multi-device seed's blobs (or another image) as device=, and beside its
+# intact parent with inode_share. When the mount succeeds, the image is
+# walked and read every way (stat, readdir, readlink, xattrs, read,
+# pread, readv, mmap, splice, sendfile, O_DIRECT). Every outcome must be
+# a clean error or success; erofs-fuzz follows the kernel log and stops
+# at the first oops, BUG or warning. Reproduce a failure on the host with:
 # erofs-mutate SEED SEEDIMAGE OUT (the seed is on the "iter" line).
 . /selftests/lib.sh
 modprobe erofs_rs
-# shellcheck disable=SC2086 # image lists are split on purpose
-erofs-fuzz "${COUNT:-250}" "${FUZZ_SEED:-7}" "$(nproc)" erofs_rs ${SEEDS:-/selftests/seeds/*.img} >/tmp/fuzz.log ||
+modes=loop,file,multidev,share
+pmem=""
+if p0=$(pmem_of fuzz-pmem0 2>/dev/null) && p1=$(pmem_of fuzz-pmem1 2>/dev/null); then
+	modes=$modes,dax pmem="--pmem $p0,$p1"
+fi
+# shellcheck disable=SC2086 # image and option lists are split on purpose
+erofs-fuzz --modes "${MODES:-$modes}" $pmem "${COUNT:-250}" "${FUZZ_SEED:-7}" "$(nproc)" erofs_rs ${SEEDS:-/selftests/seeds/*.img} >/tmp/fuzz.log ||
 	{ tail -n 40 /tmp/fuzz.log; exit 1; }
+# Each mode had its share of the images.
+for m in $(echo "${MODES:-$modes}" | tr , ' '); do
+	n=$(grep -c "^iter .* mode $m " /tmp/fuzz.log || true)
+	echo "mode $m: $n images"
+	[ "$n" -gt 0 ] || { echo "no image went through mode $m"; exit 1; }
+done
 tail -n 1 /tmp/fuzz.log
 # Images that once crashed the kernel (selftests/regressions), as they
 # are, through a loop device and as a regular file.

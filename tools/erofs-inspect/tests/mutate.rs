@@ -20,9 +20,14 @@ fn seeds() -> Vec<PathBuf> {
     v
 }
 
-fn read_everything(bytes: &[u8], tmp: &Path) -> Result<(), String> {
+/// The extra devices of a seed image: NAME.blob1, ... beside it.
+fn blobs(seed: &Path) -> Vec<PathBuf> {
+    (1..).map(|k| seed.with_extension(format!("blob{k}"))).take_while(|p| p.exists()).collect()
+}
+
+fn read_everything(bytes: &[u8], tmp: &Path, devices: &[PathBuf]) -> Result<(), String> {
     std::fs::write(tmp, bytes).map_err(|e| e.to_string())?;
-    let img = Image::open(tmp, &[])?;
+    let img = Image::open(tmp, devices)?;
     check_all(&img, 8 << 20, &mut |_| {}).map(|_| ())
 }
 
@@ -32,7 +37,7 @@ fn uncorrupted_seeds_read_back() {
     for seed in seeds() {
         let bytes = std::fs::read(&seed).unwrap();
         let name = seed.file_name().unwrap().to_string_lossy().into_owned();
-        if let Err(e) = read_everything(&bytes, &tmp) {
+        if let Err(e) = read_everything(&bytes, &tmp, &blobs(&seed)) {
             panic!("{name}: {e}");
         }
     }
@@ -54,7 +59,7 @@ fn mutated_seeds_fail_cleanly() {
             let mut img = orig.clone();
             let what = mutate_with_layout(&mut img, &layout, 0x9E37_79B9_7F4A_7C15 ^ ((i as u64) << 32 | round));
             let name = seed.file_name().unwrap().to_string_lossy().into_owned();
-            let r = std::panic::catch_unwind(|| read_everything(&img, &tmp));
+            let r = std::panic::catch_unwind(|| read_everything(&img, &tmp, &blobs(&seed)));
             match r {
                 Ok(Ok(())) => ok += 1,
                 Ok(Err(_)) => errors += 1,

@@ -2,5 +2,7 @@
 //! digests, used by the erofs-manifest and erofs-readcheck binaries and
 //! by the in-guest fuzzer.
 
+pub mod corpus;
+pub mod kcov;
 pub mod manifest;
 pub mod readcheck;

@@ -1,38 +1,66 @@
 //! erofs-fuzz: the in-guest corrupted-image fuzzer's loop, in one process
 //! (a shell loop spent most of each image starting programs under TCG).
 //!
-//!   erofs-fuzz ITER SEED WORKERS FSTYPE IMAGE...
+//!   erofs-fuzz [--modes M,...] [--pmem DEV,...] [--coverage]
+//!              [--corpus-in DEV] [--corpus-out DEV] ITER SEED WORKERS FSTYPE IMAGE...
+//!   erofs-fuzz pack DIR OUT | unpack DISK DIR      (host: the corpus disks)
 //!
-//! Image i (1..=ITER) is seed image (i + SEED) % count mutated with seed
-//! SEED * 1000000 + i (erofs-mutate SEED*1000000+i IMAGE OUT gives the same
-//! bytes). WORKERS threads take images in turn; each writes its image to
-//! /tmp, mounts it read-only with FSTYPE — through its own loop device
-//! (/dev/loopW), as a regular file for every fourth seed (file-backed
-//! mounts), or, for another fourth when EROFS_FUZZ_PMEM=1 says the pmem
-//! devices are the fuzzer's (/dev/pmemW, one per worker, which
-//! tools/fuzz-kernel attaches), written onto that device and mounted with
-//! dax=always — with one of a few option sets; calls statfs, walks the mount
-//! in full (lstat, readdir, readlink, listxattr/getxattr, read of up to
-//! 1 MiB a file), reads every file through pread, readv, mmap, splice,
-//! sendfile and O_DIRECT, and unmounts.
+//! Image i (1..=ITER) is a parent mutated with seed SEED * 1000000 + i
+//! (erofs-mutate SEED*1000000+i PARENT OUT gives the same bytes). The
+//! parent is seed image (i + SEED) % count, or with --coverage, every
+//! other time, an image of the corpus. WORKERS threads take images in
+//! turn; each writes its image to /tmp and mounts it read-only with
+//! FSTYPE in one of the modes (taken in turn by seed), with one of a few
+//! option sets (cache strategies, xattr and ACL switches):
 //!
-//! Before an image it prints "iter I seed S image NAME worker W", so the
-//! host knows what each worker had in hand if the guest dies. The main
-//! thread follows /dev/kmsg and stops everything at the first sign of a
-//! kernel bug (the patterns of selftests/lib.sh check_dmesg), printing
-//! "CRASH", the report and the images in flight; a worker on one image for
-//! over a minute is reported as "HANG" and no more images are started, so
-//! the host's watchdog (no output for 60 s) ends the guest. At the end it prints
+//! - `loop`: through the worker's own loop device;
+//! - `file`: as a regular file (file-backed mount);
+//! - `dax`: written onto the worker's pmem device (the Wth of --pmem,
+//!   default /dev/pmemW, which tools/fuzz-kernel attaches) and mounted
+//!   with dax=always (through a loop device if there is none);
+//! - `multidev`: with `device=` loop devices of the seed's blobs
+//!   (`NAME.blob1`, ... beside the seed, a quarter of the time with bytes
+//!   flipped), or of another seed image when it has none;
+//! - `share`: beside the unmutated parent, both with `inode_share` (or
+//!   `inode_share=verify`) in the worker's domain, so a corrupt image's
+//!   files meet the fingerprints of intact ones.
+//!
+//! A mounted image is statfs'd, walked in full (lstat, readdir,
+//! readlink, listxattr/getxattr, read of up to 1 MiB a file), every file
+//! read through pread, readv, mmap, splice, sendfile and O_DIRECT, and
+//! unmounted.
+//!
+//! With --coverage each worker traces its own system calls through KCOV
+//! (the debug kernel instruments erofs_rs alone): the corpus images are
+//! replayed first, then an image whose trace holds an edge of erofs_rs no
+//! earlier image reached joins the corpus, appended to --corpus-out with
+//! its parent, seed and mode. Every minute, and at the end, a line
+//! "cov SECONDS images N edges E blocks B corpus C" reports progress; at
+//! the end, the functions of erofs_rs never reached, one "unreached NAME"
+//! line each.
+//!
+//! Before an image it prints "iter I seed S image NAME mode M worker W"
+//! (seed 0: a corpus image replayed as it is), so the host knows what
+//! each worker had in hand if the guest dies. The main thread follows
+//! /dev/kmsg and stops everything at the first sign of a kernel bug (the
+//! patterns of selftests/lib.sh check_dmesg), printing "CRASH", the report
+//! and the images in flight; a worker on one image for over a minute is
+//! reported as "HANG" and no more images are started, so the host's
+//! watchdog (no output for 60 s) ends the guest. At the end it prints
 //! "fuzz: done ITER images, M mounted".
 
 use erofs_inspect::layout::Layout;
-use erofs_inspect::mutate::mutate_with_layout;
+use erofs_inspect::mutate::{mutate_with_layout, Rng};
+use erofs_manifest::corpus::{self, Record};
+use erofs_manifest::kcov::{Coverage, Kcov, ModuleText};
 use erofs_manifest::{manifest, readcheck};
+use sha2::{Digest, Sha256};
 use std::ffi::CString;
+use std::fs::File;
 use std::io::Write;
 use std::os::unix::io::AsRawFd;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -47,6 +75,13 @@ const READ_CAP: u64 = 1 << 20;
 /// xattr/ACL switches see corrupt images too.
 const MOUNT_OPTIONS: [&str; 5] = ["", "cache_strategy=disabled", "cache_strategy=readaround", "noacl,nouser_xattr", "acl,user_xattr"];
 
+/// Words of each worker's KCOV buffer (16 MiB): drained after every line
+/// the walks write, so one file's reads must fit.
+const KCOV_WORDS: usize = 1 << 21;
+
+/// How often a "cov" progress line is printed.
+const COV_EVERY: Duration = Duration::from_secs(60);
+
 /// Kernel log lines that mean a kernel bug: one fixed string a line, the
 /// same file selftests/lib.sh's check_dmesg greps with.
 const BUG_PATTERNS: &str = include_str!("../../../../selftests/kernel-bug-patterns");
@@ -56,10 +91,71 @@ fn is_kernel_bug(line: &str) -> bool {
     BUG_PATTERNS.lines().filter(|p| !p.is_empty()).any(|p| line.contains(p))
 }
 
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Mode {
+    Loop,
+    File,
+    Dax,
+    Multidev,
+    Share,
+}
+
+impl Mode {
+    const ALL: [Mode; 5] = [Mode::Loop, Mode::File, Mode::Dax, Mode::Multidev, Mode::Share];
+
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Loop => "loop",
+            Mode::File => "file",
+            Mode::Dax => "dax",
+            Mode::Multidev => "multidev",
+            Mode::Share => "share",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|m| m.name() == s)
+    }
+}
+
+/// A seed image with the blobs of its extra devices, if any.
 struct Seed {
     name: String,
     bytes: Vec<u8>,
     layout: Layout,
+    blobs: Vec<Vec<u8>>,
+}
+
+/// An image of the corpus: on the disk the host packed, or on the one we
+/// append to.
+#[derive(Clone)]
+struct Entry {
+    record: Record,
+    on_out: bool,
+}
+
+impl Entry {
+    fn name(&self) -> &str {
+        self.record.get("name").unwrap_or("?")
+    }
+}
+
+/// What --coverage adds: the module's map, what all images reached, the
+/// corpus and its disks.
+struct Guide {
+    text: ModuleText,
+    total: Mutex<Coverage>,
+    corpus: Mutex<Vec<Entry>>,
+    corpus_in: Option<File>,
+    /// The disk new corpus images are appended to, and the offset after
+    /// the last record.
+    corpus_out: Option<Mutex<(File, u64)>>,
+    /// The corpus as the host gave it, replayed before any mutation.
+    replays: Vec<Entry>,
+    next_replay: AtomicUsize,
+    /// Traces that filled a worker's buffer (their tail was lost).
+    overflows: AtomicU64,
+    images: AtomicU64,
 }
 
 struct Shared {
@@ -67,6 +163,9 @@ struct Shared {
     iter: u64,
     base: u64,
     fstype: CString,
+    modes: Vec<Mode>,
+    /// Each worker's pmem device, for `dax`.
+    pmem: Vec<String>,
     next: AtomicU64,
     mounted: AtomicU64,
     /// Set when a worker hangs: the others take no more images, so the
@@ -76,9 +175,15 @@ struct Shared {
     /// and the hang check.
     in_flight: Mutex<Vec<(String, Instant)>>,
     out: Mutex<()>,
-    /// The pmem devices are the fuzzer's to write (EROFS_FUZZ_PMEM=1):
-    /// elsewhere they may hold a test's images.
-    pmem: bool,
+    guide: Option<Guide>,
+}
+
+impl Shared {
+    fn say(&self, line: &str) {
+        let _guard = self.out.lock();
+        println!("{line}");
+        let _ = std::io::stdout().flush();
+    }
 }
 
 fn fail(msg: String) -> ! {
@@ -90,35 +195,110 @@ fn cstr(p: &Path) -> CString {
     CString::new(p.as_os_str().as_encoded_bytes()).unwrap_or_default()
 }
 
+/// The blobs beside a seed image: NAME.blob1, NAME.blob2, ... in order.
+fn blobs_of(path: &Path) -> Vec<Vec<u8>> {
+    (1..).map_while(|k| std::fs::read(path.with_extension(format!("blob{k}"))).ok()).collect()
+}
+
 fn main() {
-    let a: Vec<String> = std::env::args().collect();
-    if a.len() < 6 {
-        fail("usage: erofs-fuzz ITER SEED WORKERS FSTYPE IMAGE...".into());
+    let mut a: Vec<String> = std::env::args().skip(1).collect();
+    match a.first().map(String::as_str) {
+        Some("pack") if a.len() == 3 => {
+            let n = corpus::pack(Path::new(&a[1]), Path::new(&a[2])).unwrap_or_else(|e| fail(format!("pack: {e}")));
+            println!("{n} corpus images packed");
+            return;
+        }
+        Some("unpack") if a.len() == 3 => {
+            let n = corpus::unpack(Path::new(&a[1]), Path::new(&a[2])).unwrap_or_else(|e| fail(format!("unpack: {e}")));
+            println!("{n} new corpus images");
+            return;
+        }
+        _ => {}
+    }
+    let (mut modes, mut coverage, mut corpus_in, mut corpus_out, mut pmem) = (None, false, None, None, Vec::new());
+    while a.first().is_some_and(|f| f.starts_with("--")) {
+        let flag = a.remove(0);
+        let mut value = || if a.is_empty() { fail(format!("{flag} needs a value")) } else { a.remove(0) };
+        match flag.as_str() {
+            "--modes" => {
+                let v = value();
+                modes = Some(v.split(',').map(|m| Mode::parse(m).unwrap_or_else(|| fail(format!("unknown mode {m}")))).collect::<Vec<_>>())
+            }
+            "--pmem" => pmem = value().split(',').map(str::to_string).collect(),
+            "--coverage" => coverage = true,
+            "--corpus-in" => corpus_in = Some(value()),
+            "--corpus-out" => corpus_out = Some(value()),
+            _ => fail(format!("unknown option {flag}")),
+        }
+    }
+    if a.len() < 5 {
+        fail("usage: erofs-fuzz [--modes M,...] [--pmem DEV,...] [--coverage] [--corpus-in DEV] [--corpus-out DEV] ITER SEED WORKERS FSTYPE IMAGE...".into());
     }
     let num = |s: &str| s.parse::<u64>().unwrap_or_else(|_| fail(format!("not a number: {s}")));
-    let (iter, base, workers) = (num(&a[1]), num(&a[2]), num(&a[3]).clamp(1, 8));
-    let seeds: Vec<Seed> = a[5..]
+    let (iter, base, workers) = (num(&a[0]), num(&a[1]), num(&a[2]).clamp(1, 8));
+    if pmem.is_empty() {
+        pmem = (0..workers).map(|w| format!("/dev/pmem{w}")).collect();
+    }
+    let seeds: Vec<Seed> = a[4..]
         .iter()
         .map(|p| {
             let bytes = std::fs::read(p).unwrap_or_else(|e| fail(format!("{p}: {e}")));
             let layout = Layout::of(&bytes);
             let name = Path::new(p).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            Seed { name, bytes, layout }
+            Seed { name, bytes, layout, blobs: blobs_of(Path::new(p)) }
         })
         .collect();
+    if seeds.is_empty() {
+        fail("no seed images".into());
+    }
+    let modes = modes.unwrap_or_else(|| vec![Mode::Loop, Mode::File]);
+    let guide = coverage.then(|| {
+        let text = ModuleText::of(&a[3]).unwrap_or_else(|e| fail(format!("coverage: {e}")));
+        let open_rw = |p: &str| std::fs::OpenOptions::new().read(true).write(true).open(p).unwrap_or_else(|e| fail(format!("{p}: {e}")));
+        let corpus_in = corpus_in.as_deref().map(open_rw);
+        let replays: Vec<Entry> = match &corpus_in {
+            Some(f) => corpus::scan(f).unwrap_or_else(|e| fail(format!("corpus: {e}"))).0,
+            None => Vec::new(),
+        }
+        .into_iter()
+        .map(|record| Entry { record, on_out: false })
+        .collect();
+        let corpus_out = corpus_out.as_deref().map(|p| {
+            let f = open_rw(p);
+            // Appended after what an earlier run of the same disk left.
+            let end = corpus::scan(&f).unwrap_or_else(|e| fail(format!("{p}: {e}"))).1;
+            Mutex::new((f, end))
+        });
+        println!("coverage: {} functions of {}, {} corpus images to replay", text.function_count(), a[3], replays.len());
+        Guide {
+            text,
+            total: Mutex::new(Coverage::default()),
+            corpus: Mutex::new(Vec::new()),
+            corpus_in,
+            corpus_out,
+            replays,
+            next_replay: AtomicUsize::new(0),
+            overflows: AtomicU64::new(0),
+            images: AtomicU64::new(0),
+        }
+    });
     let shared = Shared {
         seeds,
         iter,
         base,
-        fstype: CString::new(a[4].as_str()).unwrap_or_default(),
+        fstype: CString::new(a[3].as_str()).unwrap_or_default(),
+        modes,
+        pmem,
         next: AtomicU64::new(1),
         mounted: AtomicU64::new(0),
         stop: AtomicBool::new(false),
         in_flight: Mutex::new(vec![(String::new(), Instant::now()); workers as usize]),
         out: Mutex::new(()),
-        pmem: std::env::var("EROFS_FUZZ_PMEM").is_ok_and(|v| v == "1"),
+        guide,
     };
     let kmsg = Kmsg::open();
+    let started = Instant::now();
+    let mut last_cov = Instant::now();
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|w| {
@@ -146,6 +326,12 @@ fn main() {
             if done {
                 break;
             }
+            if let Some(g) = &shared.guide {
+                if last_cov.elapsed() >= COV_EVERY {
+                    last_cov = Instant::now();
+                    shared.say(&cov_line(g, started));
+                }
+            }
             if !shared.stop.load(Ordering::Relaxed) {
                 let stuck = shared
                     .in_flight
@@ -157,79 +343,383 @@ fn main() {
                     .find(|(w, (img, since))| !img.is_empty() && !handles[*w].is_finished() && since.elapsed() > HANG);
                 if let Some((w, (img, _))) = stuck {
                     shared.stop.store(true, Ordering::Relaxed);
-                    let _guard = shared.out.lock();
-                    println!("HANG: worker {w} has been on one image for {} s: {img}", HANG.as_secs());
-                    let _ = std::io::stdout().flush();
+                    shared.say(&format!("HANG: worker {w} has been on one image for {} s: {img}", HANG.as_secs()));
                 }
             }
             std::thread::sleep(Duration::from_millis(100));
         }
     });
+    if let Some(g) = &shared.guide {
+        println!("{}", cov_line(g, started));
+        let total = g.total.lock().unwrap_or_else(|e| e.into_inner());
+        let unreached = g.text.unreached(total.blocks.iter());
+        let all = g.text.function_count();
+        println!(
+            "functions: {} of {all} reached, {} never ({:.1} %); {} traces overflowed",
+            all - unreached.len(),
+            unreached.len(),
+            100.0 * unreached.len() as f64 / all.max(1) as f64,
+            g.overflows.load(Ordering::Relaxed)
+        );
+        for f in unreached {
+            println!("unreached {f}");
+        }
+    }
     println!("fuzz: done {iter} images, {} mounted", shared.mounted.load(Ordering::Relaxed));
 }
 
+fn cov_line(g: &Guide, started: Instant) -> String {
+    let total = g.total.lock().unwrap_or_else(|e| e.into_inner());
+    let corpus = g.corpus.lock().map(|c| c.len()).unwrap_or(0);
+    format!(
+        "cov {} images {} edges {} blocks {} corpus {corpus}",
+        started.elapsed().as_secs(),
+        g.images.load(Ordering::Relaxed),
+        total.edges.len(),
+        total.blocks.len()
+    )
+}
+
+/// One image to mount: its bytes, what it came from, and how to mount it.
+struct Job {
+    /// For the "iter" line and the corpus record.
+    i: u64,
+    seed: u64,
+    parent: String,
+    bytes: Vec<u8>,
+    /// The parent as it was (the second image of `share`).
+    original: Vec<u8>,
+    blobs: Vec<Vec<u8>>,
+    mode: Mode,
+    options: String,
+    /// A corpus image replayed as it is.
+    replay: bool,
+}
+
+/// The next image for a worker, or None when there are no more.
+fn next_job(sh: &Shared) -> Option<Job> {
+    if let Some(g) = &sh.guide {
+        let r = g.next_replay.fetch_add(1, Ordering::Relaxed);
+        if let Some(e) = g.replays.get(r) {
+            let bytes = read_entry(g, e)?;
+            let root = e.record.get("root").unwrap_or("");
+            let mode = e.record.get("mode").and_then(Mode::parse).filter(|m| sh.modes.contains(m)).unwrap_or(sh.modes[0]);
+            let seed = seed_named(sh, root);
+            return Some(Job {
+                i: 0,
+                seed: 0,
+                parent: format!("corpus:{}", e.name()),
+                original: bytes.clone(),
+                bytes,
+                blobs: seed.map(|s| s.blobs.clone()).unwrap_or_default(),
+                mode,
+                options: e.record.get("opts").unwrap_or("").replace('+', ","),
+                replay: true,
+            });
+        }
+    }
+    let i = sh.next.fetch_add(1, Ordering::Relaxed);
+    if i > sh.iter {
+        return None;
+    }
+    let seed = sh.base.wrapping_mul(1_000_000).wrapping_add(i);
+    let mut rng = Rng(seed.wrapping_mul(0xD6E8_FEB8_6659_FD93) | 1);
+    let mode = sh.modes[(seed % sh.modes.len() as u64) as usize];
+    let options = MOUNT_OPTIONS[((seed / sh.modes.len() as u64) % MOUNT_OPTIONS.len() as u64) as usize].to_string();
+    // Every other image of a guided run starts from the corpus.
+    let from_corpus = sh.guide.as_ref().and_then(|g| {
+        let c = g.corpus.lock().ok()?;
+        (!c.is_empty() && rng.below(2) == 0).then(|| c[rng.below(c.len() as u64) as usize].clone())
+    });
+    let (parent, original, layout, blobs) = match from_corpus.and_then(|e| Some((read_entry(sh.guide.as_ref()?, &e)?, e))) {
+        Some((bytes, e)) => {
+            let blobs = e.record.get("root").and_then(|r| seed_named(sh, r)).map(|s| s.blobs.clone()).unwrap_or_default();
+            (format!("corpus:{}", e.name()), bytes.clone(), Layout::of(&bytes), blobs)
+        }
+        None => {
+            let s = &sh.seeds[((i + sh.base) % sh.seeds.len() as u64) as usize];
+            (s.name.clone(), s.bytes.clone(), s.layout.clone(), s.blobs.clone())
+        }
+    };
+    let mut bytes = original.clone();
+    // As erofs-mutate does with the same seed.
+    mutate_with_layout(&mut bytes, &layout, seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    Some(Job { i, seed, parent, bytes, original, blobs, mode, options, replay: false })
+}
+
+fn seed_named<'a>(sh: &'a Shared, name: &str) -> Option<&'a Seed> {
+    sh.seeds.iter().find(|s| s.name == name)
+}
+
+fn read_entry(g: &Guide, e: &Entry) -> Option<Vec<u8>> {
+    if e.on_out {
+        let out = g.corpus_out.as_ref()?.lock().ok()?;
+        corpus::read(&out.0, &e.record).ok()
+    } else {
+        corpus::read(g.corpus_in.as_ref()?, &e.record).ok()
+    }
+}
+
+/// The seed image a corpus image descends from (its blobs are that
+/// seed's).
+fn root_of(sh: &Shared, parent: &str) -> String {
+    match parent.strip_prefix("corpus:") {
+        Some(name) => sh
+            .guide
+            .as_ref()
+            .and_then(|g| {
+                let c = g.corpus.lock().ok()?;
+                let e = c.iter().find(|e| e.name() == name)?;
+                e.record.get("root").map(str::to_string)
+            })
+            .unwrap_or_default(),
+        None => parent.to_string(),
+    }
+}
+
 fn worker(sh: &Shared, w: usize) {
-    let img_path = format!("/tmp/fuzz-{w}.img");
-    let mnt = format!("/mnt/fuzz-{w}");
-    let _ = std::fs::create_dir_all(&mnt);
-    let loop_dev = format!("/dev/loop{w}");
-    let pmem_dev = format!("/dev/pmem{w}");
+    let kcov = sh.guide.as_ref().map(|_| Kcov::open(KCOV_WORDS).unwrap_or_else(|e| fail(format!("KCOV: {e}"))));
+    let mut cov = Coverage::default();
     while !sh.stop.load(Ordering::Relaxed) {
-        let i = sh.next.fetch_add(1, Ordering::Relaxed);
-        if i > sh.iter {
-            break;
-        }
-        let seed_img = &sh.seeds[((i + sh.base) % sh.seeds.len() as u64) as usize];
-        let seed = sh.base.wrapping_mul(1_000_000).wrapping_add(i);
-        let line = format!("iter {i} seed {seed} image {} worker {w}", seed_img.name);
-        {
-            let _guard = sh.out.lock();
-            println!("{line}");
-            let _ = std::io::stdout().flush();
-        }
+        let Some(job) = next_job(sh) else { break };
+        let line = format!("iter {} seed {} image {} mode {} worker {w}", job.i, job.seed, job.parent, job.mode.name());
+        sh.say(&line);
         if let Ok(mut v) = sh.in_flight.lock() {
             v[w] = (line, Instant::now());
         }
-        let mut bytes = seed_img.bytes.clone();
-        // As erofs-mutate does with the same seed.
-        mutate_with_layout(&mut bytes, &seed_img.layout, seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        if let Err(e) = std::fs::write(&img_path, &bytes) {
-            fail(format!("{img_path}: {e}"));
+        let mut tracer = kcov.as_ref().zip(sh.guide.as_ref()).map(|(k, g)| Tracer { kcov: k, guide: g, cov: &mut cov });
+        if let Some(t) = tracer.as_mut() {
+            t.cov.clear();
+            t.drain();
         }
-        let file_backed = seed % 4 == 3;
-        let dax = sh.pmem && seed % 4 == 1 && write_device(&pmem_dev, &bytes);
-        let attached = if file_backed || dax { None } else { Some(LoopDev::attach(&loop_dev, &img_path)) };
-        let source = if dax {
-            pmem_dev.clone()
-        } else if file_backed {
-            img_path.clone()
-        } else {
-            loop_dev.clone()
-        };
-        let base_options = MOUNT_OPTIONS[((seed / 4) % MOUNT_OPTIONS.len() as u64) as usize];
-        let options = match (dax, base_options) {
-            (true, "") => "dax=always".to_string(),
-            (true, o) => format!("{o},dax=always"),
-            (false, o) => o.to_string(),
-        };
-        if mount(&source, &mnt, &sh.fstype, &options) {
+        if run_job(sh, w, &job, tracer.as_mut()) {
             sh.mounted.fetch_add(1, Ordering::Relaxed);
-            let root = Path::new(&mnt);
-            let m = cstr(root);
-            // SAFETY: statfs of our mount point into a zeroed struct.
-            let _ = unsafe {
-                let mut st: libc::statfs = std::mem::zeroed();
-                libc::statfs(m.as_ptr(), &mut st)
-            };
-            let opts = manifest::Opts { max_read: READ_CAP, ..Default::default() };
-            manifest::write(root, &opts, &mut std::io::sink());
-            readcheck::write(root, seed, READ_CAP, &mut std::io::sink());
-            // SAFETY: unmounting our own mount point by a valid C path.
-            if unsafe { libc::umount(m.as_ptr()) } != 0 {
-                fail(format!("umount {mnt}: {}", std::io::Error::last_os_error()));
+        }
+        if let Some(mut t) = tracer {
+            t.drain();
+            keep_if_new(sh, t.guide, &job, t.cov);
+        }
+    }
+}
+
+/// Drains a worker's KCOV buffer into the current image's coverage.
+struct Tracer<'a> {
+    kcov: &'a Kcov,
+    guide: &'a Guide,
+    cov: &'a mut Coverage,
+}
+
+impl Tracer<'_> {
+    fn drain(&mut self) {
+        if !self.cov.add_trace(self.kcov, &self.guide.text) {
+            self.guide.overflows.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The walks' output: dropped, but each line drains the trace, so the
+/// buffer holds one file's reads at most.
+impl Write for Tracer<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.drain();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Adds an image's coverage to the run's; an image that reached a new
+/// edge joins the corpus (a replayed one is in it already).
+fn keep_if_new(sh: &Shared, g: &Guide, job: &Job, cov: &Coverage) {
+    g.images.fetch_add(1, Ordering::Relaxed);
+    let new = {
+        let Ok(mut total) = g.total.lock() else { return };
+        total.merge(cov)
+    };
+    if job.replay {
+        if let Some(e) = g.replays.iter().find(|e| job.parent.strip_prefix("corpus:") == Some(e.name())) {
+            if let Ok(mut c) = g.corpus.lock() {
+                c.push(e.clone());
             }
         }
-        drop(attached);
+        return;
+    }
+    if new == 0 {
+        return;
+    }
+    let name: String = Sha256::digest(&job.bytes).iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let opts = if job.options.is_empty() { "-".to_string() } else { job.options.replace(',', "+") };
+    let meta = format!(
+        "name={name} parent={} root={} seed={} mode={} opts={opts} new_edges={new}",
+        job.parent,
+        root_of(sh, &job.parent),
+        job.seed,
+        job.mode.name()
+    );
+    let record = match &g.corpus_out {
+        Some(out) => {
+            let Ok(mut out) = out.lock() else { return };
+            let pos = out.1;
+            match corpus::append(&out.0, pos, &meta, &job.bytes) {
+                Ok((r, end)) => {
+                    out.1 = end;
+                    Entry { record: r, on_out: true }
+                }
+                Err(e) => fail(format!("corpus disk: {e}")),
+            }
+        }
+        // No disk to keep it on: the corpus lives in this run only, as
+        // records of the image it came from cannot be read back; skip.
+        None => return,
+    };
+    if let Ok(mut c) = g.corpus.lock() {
+        c.push(record);
+    }
+}
+
+/// The loop device of worker `w`'s `k`th disk, made if missing.
+fn loop_dev(w: usize, k: usize) -> String {
+    const LOOP_CTL_ADD: libc::c_ulong = 0x4C80;
+    let n = w * 4 + k;
+    let dev = format!("/dev/loop{n}");
+    if !Path::new(&dev).exists() {
+        if let Ok(ctl) = File::open("/dev/loop-control") {
+            // SAFETY: LOOP_CTL_ADD takes the device number by value.
+            unsafe { libc::ioctl(ctl.as_raw_fd(), LOOP_CTL_ADD, n as libc::c_ulong) };
+        }
+    }
+    dev
+}
+
+/// Mounts `job` as its mode says, walks what mounted and unmounts;
+/// whether the image mounted.
+fn run_job(sh: &Shared, w: usize, job: &Job, mut tracer: Option<&mut Tracer>) -> bool {
+    let img_path = format!("/tmp/fuzz-{w}.img");
+    let mnt = format!("/mnt/fuzz-{w}");
+    let _ = std::fs::create_dir_all(&mnt);
+    if let Err(e) = std::fs::write(&img_path, &job.bytes) {
+        fail(format!("{img_path}: {e}"));
+    }
+    let mut options = job.options.clone();
+    let add = |options: &mut String, o: &str| {
+        if !options.is_empty() {
+            options.push(',');
+        }
+        options.push_str(o);
+    };
+    let mut attached = Vec::new();
+    let source = match job.mode {
+        Mode::File => img_path.clone(),
+        Mode::Dax if sh.pmem.get(w).is_some_and(|d| write_device(d, &job.bytes)) => {
+            add(&mut options, "dax=always");
+            sh.pmem[w].clone()
+        }
+        Mode::Multidev => {
+            let dev = loop_dev(w, 0);
+            attached.push(LoopDev::attach(&dev, &img_path));
+            let mut rng = Rng(job.seed | 1);
+            let blobs: Vec<Vec<u8>> = if job.blobs.is_empty() {
+                // No blobs: another seed as the extra device, for the
+                // device table a mutated superblock may claim.
+                vec![sh.seeds[(job.seed % sh.seeds.len() as u64) as usize].bytes.clone()]
+            } else {
+                job.blobs.clone()
+            };
+            for (k, mut blob) in blobs.into_iter().enumerate().take(3) {
+                if !blob.is_empty() && rng.below(4) == 0 {
+                    for _ in 0..=rng.below(16) {
+                        let at = rng.below(blob.len() as u64) as usize;
+                        blob[at] = rng.next() as u8;
+                    }
+                }
+                let path = format!("/tmp/fuzz-{w}.blob{}", k + 1);
+                if let Err(e) = std::fs::write(&path, &blob) {
+                    fail(format!("{path}: {e}"));
+                }
+                let bdev = loop_dev(w, k + 1);
+                attached.push(LoopDev::attach(&bdev, &path));
+                add(&mut options, &format!("device={bdev}"));
+            }
+            dev
+        }
+        Mode::Share => {
+            let share = if job.seed % 2 == 0 { "inode_share" } else { "inode_share=verify" };
+            add(&mut options, &format!("{share},domain_id=fuzz{w}"));
+            let dev = loop_dev(w, 0);
+            attached.push(LoopDev::attach(&dev, &img_path));
+            dev
+        }
+        Mode::Loop | Mode::Dax => {
+            let dev = loop_dev(w, 0);
+            attached.push(LoopDev::attach(&dev, &img_path));
+            dev
+        }
+    };
+    // share: the parent as it was, in the same domain, mounted first so
+    // the corrupt image's files meet shared inodes already made.
+    let mut second = None;
+    if job.mode == Mode::Share {
+        let path = format!("/tmp/fuzz-{w}.orig");
+        if let Err(e) = std::fs::write(&path, &job.original) {
+            fail(format!("{path}: {e}"));
+        }
+        let dev = loop_dev(w, 1);
+        attached.push(LoopDev::attach(&dev, &path));
+        let mnt2 = format!("/mnt/fuzz-{w}b");
+        let _ = std::fs::create_dir_all(&mnt2);
+        if mount(&dev, &mnt2, &sh.fstype, &options) {
+            walk(&mnt2, job.seed, tracer.as_deref_mut());
+            second = Some(mnt2);
+        }
+    }
+    let mounted = mount(&source, &mnt, &sh.fstype, &options);
+    if let Some(t) = tracer.as_deref_mut() {
+        t.drain();
+    }
+    if mounted {
+        walk(&mnt, job.seed, tracer.as_deref_mut());
+        if let Some(m2) = &second {
+            // Again, now that both are mounted: reads of shared inodes
+            // the corrupt image's files may have joined.
+            walk(m2, job.seed ^ 1, tracer.as_deref_mut());
+        }
+        umount(&mnt);
+    }
+    if let Some(m2) = second {
+        umount(&m2);
+    }
+    drop(attached);
+    mounted
+}
+
+/// statfs, a full walk and every read path of a mounted image.
+fn walk(mnt: &str, seed: u64, tracer: Option<&mut Tracer>) {
+    let root = Path::new(mnt);
+    let m = cstr(root);
+    // SAFETY: statfs of our mount point into a zeroed struct.
+    let _ = unsafe {
+        let mut st: libc::statfs = std::mem::zeroed();
+        libc::statfs(m.as_ptr(), &mut st)
+    };
+    let opts = manifest::Opts { max_read: READ_CAP, ..Default::default() };
+    match tracer {
+        Some(t) => {
+            manifest::write(root, &opts, t);
+            readcheck::write(root, seed, READ_CAP, t);
+        }
+        None => {
+            manifest::write(root, &opts, &mut std::io::sink());
+            readcheck::write(root, seed, READ_CAP, &mut std::io::sink());
+        }
+    }
+}
+
+fn umount(mnt: &str) {
+    let m = cstr(Path::new(mnt));
+    // SAFETY: unmounting our own mount point by a valid C path.
+    if unsafe { libc::umount(m.as_ptr()) } != 0 {
+        fail(format!("umount {mnt}: {}", std::io::Error::last_os_error()));
     }
 }
 
