@@ -72,8 +72,10 @@ check-debug:
 
 ITER ?= 1000
 SEED ?= 1
+# COVERAGE=1: guided by KCOV on the debug kernel, resumable from the
+# corpus under the cache; MODE=loop,file,dax,multidev,share,fscache (all).
 fuzz-kernel:
-	tools/fuzz-kernel $(ITER) $(SEED) $(if $(DEBUG),debug)
+	COVERAGE=$(COVERAGE) MODE=$(MODE) tools/fuzz-kernel $(ITER) $(SEED) $(if $(DEBUG),debug)
 
 SECS ?= 600
 stress:

@@ -2,14 +2,16 @@
 # In-guest corrupted-image fuzzer (run by tools/fuzz-kernel, not by the
 # test runner): ITER seeded mutations of the seed images (and of the
 # regression images), mounted with erofs_rs in the MODES given (loop,
-# file, dax, multidev, share) and read every way by erofs-fuzz, one
+# file, dax, multidev, share, fscache) and read every way by erofs-fuzz, one
 # worker per CPU. erofs-fuzz prints an "iter" line before each image, so
 # the host knows what each worker was trying when the guest stops (oops,
 # panic_on_warn, hang), and stops itself at the first kernel report.
 # With "coverage", KCOV guides it: the corpus the host packed on /dev/vda
 # is replayed and mutated from, and images reaching new edges of erofs_rs
-# are appended to /dev/vdb. Afterwards: rmmod, and on the debug kernel a
-# kmemleak scan that must find nothing erofs allocated.
+# are appended to /dev/vdb. fscache mode keeps its cache on /dev/vdc,
+# served by erofs-ondemand (on kernels with on-demand cachefiles; the
+# mode is dropped elsewhere). Afterwards: rmmod, and on the debug kernel
+# a kmemleak scan that must find nothing erofs allocated.
 #
 #   fuzz-kernel.sh ITER SEED MODES [coverage]
 . /selftests/lib.sh
@@ -25,9 +27,25 @@ if [ "${4:-}" = coverage ]; then
 	[ -e /sys/kernel/debug/kcov ] || { echo "no /sys/kernel/debug/kcov: this kernel has no KCOV"; exit 1; }
 	guide="--coverage --corpus-in /dev/vda --corpus-out /dev/vdb"
 fi
+fscache=""
+case ",$modes," in
+*,fscache,*)
+	if have_fscache; then
+		mke2fs -q /dev/vdc >/dev/null
+		mkdir -p /mnt/cache /tmp/fuzz-blobs
+		mount -t ext4 /dev/vdc /mnt/cache
+		start_daemon fuzz --blobs /tmp/fuzz-blobs --quiet || exit 1
+		fscache="--fscache-blobs /tmp/fuzz-blobs"
+	else
+		echo "no fscache on-demand mode in this kernel: mode fscache dropped"
+		modes=$(echo ",$modes," | sed 's/,fscache,/,/; s/^,//; s/,$//')
+	fi
+	;;
+esac
 # The pmem devices tools/fuzz-kernel attached are the fuzzer's (dax mode).
 # shellcheck disable=SC2086 # the image and option lists are split on purpose
-erofs-fuzz --modes "$modes" $guide "$iter" "$base" "$(nproc)" erofs_rs $imgs || exit 1
+erofs-fuzz --modes "$modes" $guide $fscache "$iter" "$base" "$(nproc)" erofs_rs $imgs || exit 1
+[ -z "$fscache" ] || { stop_daemon; umount /mnt/cache; }
 rmmod erofs_rs || { echo "rmmod erofs_rs failed"; exit 1; }
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	sh /selftests/d-kmemleak.sh || exit 1

@@ -5,7 +5,8 @@
 # fuzzer's modes in turn: through a loop device, as a regular file, on a
 # pmem device with dax=always (the two blank fuzz-pmem devices), with the
 # multi-device seed's blobs (or another image) as device=, and beside its
-# intact parent with inode_share. When the mount succeeds, the image is
+# intact parent with inode_share, and (where the kernel has on-demand
+# cachefiles) as a blob served by erofs-ondemand. When the mount succeeds, the image is
 # walked and read every way (stat, readdir, readlink, xattrs, read,
 # pread, readv, mmap, splice, sendfile, O_DIRECT). Every outcome must be
 # a clean error or success; erofs-fuzz follows the kernel log and stops
@@ -18,8 +19,14 @@ pmem=""
 if p0=$(pmem_of fuzz-pmem0 2>/dev/null) && p1=$(pmem_of fuzz-pmem1 2>/dev/null); then
 	modes=$modes,dax pmem="--pmem $p0,$p1"
 fi
+fscache=""
+if have_fscache; then
+	mkdir -p /tmp/fuzz-blobs
+	start_daemon fuzz --blobs /tmp/fuzz-blobs --quiet
+	modes=$modes,fscache fscache="--fscache-blobs /tmp/fuzz-blobs"
+fi
 # shellcheck disable=SC2086 # image and option lists are split on purpose
-erofs-fuzz --modes "${MODES:-$modes}" $pmem "${COUNT:-250}" "${FUZZ_SEED:-7}" "$(nproc)" erofs_rs ${SEEDS:-/selftests/seeds/*.img} >/tmp/fuzz.log ||
+erofs-fuzz --modes "${MODES:-$modes}" $pmem $fscache "${COUNT:-250}" "${FUZZ_SEED:-7}" "$(nproc)" erofs_rs ${SEEDS:-/selftests/seeds/*.img} >/tmp/fuzz.log ||
 	{ tail -n 40 /tmp/fuzz.log; exit 1; }
 # Each mode had its share of the images.
 for m in $(echo "${MODES:-$modes}" | tr , ' '); do
@@ -27,6 +34,7 @@ for m in $(echo "${MODES:-$modes}" | tr , ' '); do
 	echo "mode $m: $n images"
 	[ "$n" -gt 0 ] || { echo "no image went through mode $m"; exit 1; }
 done
+[ -z "$fscache" ] || stop_daemon
 tail -n 1 /tmp/fuzz.log
 # Images that once crashed the kernel (selftests/regressions), as they
 # are, through a loop device and as a regular file.

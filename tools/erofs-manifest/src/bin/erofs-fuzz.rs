@@ -1,7 +1,7 @@
 //! erofs-fuzz: the in-guest corrupted-image fuzzer's loop, in one process
 //! (a shell loop spent most of each image starting programs under TCG).
 //!
-//!   erofs-fuzz [--modes M,...] [--pmem DEV,...] [--coverage]
+//!   erofs-fuzz [--modes M,...] [--pmem DEV,...] [--fscache-blobs DIR] [--coverage]
 //!              [--corpus-in DEV] [--corpus-out DEV] ITER SEED WORKERS FSTYPE IMAGE...
 //!   erofs-fuzz pack DIR OUT | unpack DISK DIR      (host: the corpus disks)
 //!
@@ -23,7 +23,12 @@
 //!   flipped), or of another seed image when it has none;
 //! - `share`: beside the unmutated parent, both with `inode_share` (or
 //!   `inode_share=verify`) in the worker's domain, so a corrupt image's
-//!   files meet the fingerprints of intact ones.
+//!   files meet the fingerprints of intact ones;
+//! - `fscache`: as a blob (with the seed's blobs as `device=` blobs) in
+//!   the --fscache-blobs directory, which an erofs-ondemand daemon serves
+//!   (fuzz-kernel.sh starts it), mounted with `fsid=` a name used once,
+//!   every other time in a shared domain; a blob cut short is a daemon
+//!   that returns less than the image needs.
 //!
 //! A mounted image is statfs'd, walked in full (lstat, readdir,
 //! readlink, listxattr/getxattr, read of up to 1 MiB a file), every file
@@ -98,10 +103,11 @@ enum Mode {
     Dax,
     Multidev,
     Share,
+    Fscache,
 }
 
 impl Mode {
-    const ALL: [Mode; 5] = [Mode::Loop, Mode::File, Mode::Dax, Mode::Multidev, Mode::Share];
+    const ALL: [Mode; 6] = [Mode::Loop, Mode::File, Mode::Dax, Mode::Multidev, Mode::Share, Mode::Fscache];
 
     fn name(self) -> &'static str {
         match self {
@@ -110,6 +116,7 @@ impl Mode {
             Mode::Dax => "dax",
             Mode::Multidev => "multidev",
             Mode::Share => "share",
+            Mode::Fscache => "fscache",
         }
     }
 
@@ -166,6 +173,11 @@ struct Shared {
     modes: Vec<Mode>,
     /// Each worker's pmem device, for `dax`.
     pmem: Vec<String>,
+    /// Where `fscache` puts the blobs the daemon serves.
+    blob_dir: Option<String>,
+    /// Numbers the fscache blobs: each name is used once, so no cached
+    /// data of an earlier image is read for it.
+    blob_serial: AtomicU64,
     next: AtomicU64,
     mounted: AtomicU64,
     /// Set when a worker hangs: the others take no more images, so the
@@ -215,7 +227,7 @@ fn main() {
         }
         _ => {}
     }
-    let (mut modes, mut coverage, mut corpus_in, mut corpus_out, mut pmem) = (None, false, None, None, Vec::new());
+    let (mut modes, mut coverage, mut corpus_in, mut corpus_out, mut pmem, mut blob_dir) = (None, false, None, None, Vec::new(), None);
     while a.first().is_some_and(|f| f.starts_with("--")) {
         let flag = a.remove(0);
         let mut value = || if a.is_empty() { fail(format!("{flag} needs a value")) } else { a.remove(0) };
@@ -225,6 +237,7 @@ fn main() {
                 modes = Some(v.split(',').map(|m| Mode::parse(m).unwrap_or_else(|| fail(format!("unknown mode {m}")))).collect::<Vec<_>>())
             }
             "--pmem" => pmem = value().split(',').map(str::to_string).collect(),
+            "--fscache-blobs" => blob_dir = Some(value()),
             "--coverage" => coverage = true,
             "--corpus-in" => corpus_in = Some(value()),
             "--corpus-out" => corpus_out = Some(value()),
@@ -232,7 +245,7 @@ fn main() {
         }
     }
     if a.len() < 5 {
-        fail("usage: erofs-fuzz [--modes M,...] [--pmem DEV,...] [--coverage] [--corpus-in DEV] [--corpus-out DEV] ITER SEED WORKERS FSTYPE IMAGE...".into());
+        fail("usage: erofs-fuzz [--modes M,...] [--pmem DEV,...] [--fscache-blobs DIR] [--coverage] [--corpus-in DEV] [--corpus-out DEV] ITER SEED WORKERS FSTYPE IMAGE...".into());
     }
     let num = |s: &str| s.parse::<u64>().unwrap_or_else(|_| fail(format!("not a number: {s}")));
     let (iter, base, workers) = (num(&a[0]), num(&a[1]), num(&a[2]).clamp(1, 8));
@@ -252,6 +265,9 @@ fn main() {
         fail("no seed images".into());
     }
     let modes = modes.unwrap_or_else(|| vec![Mode::Loop, Mode::File]);
+    if modes.contains(&Mode::Fscache) && blob_dir.is_none() {
+        fail("mode fscache needs --fscache-blobs".into());
+    }
     let guide = coverage.then(|| {
         let text = ModuleText::of(&a[3]).unwrap_or_else(|e| fail(format!("coverage: {e}")));
         let open_rw = |p: &str| std::fs::OpenOptions::new().read(true).write(true).open(p).unwrap_or_else(|e| fail(format!("{p}: {e}")));
@@ -289,6 +305,8 @@ fn main() {
         fstype: CString::new(a[3].as_str()).unwrap_or_default(),
         modes,
         pmem,
+        blob_dir,
+        blob_serial: AtomicU64::new(0),
         next: AtomicU64::new(1),
         mounted: AtomicU64::new(0),
         stop: AtomicBool::new(false),
@@ -609,6 +627,7 @@ fn run_job(sh: &Shared, w: usize, job: &Job, mut tracer: Option<&mut Tracer>) ->
         options.push_str(o);
     };
     let mut attached = Vec::new();
+    let mut blob_files = Vec::new();
     let source = match job.mode {
         Mode::File => img_path.clone(),
         Mode::Dax if sh.pmem.get(w).is_some_and(|d| write_device(d, &job.bytes)) => {
@@ -650,6 +669,21 @@ fn run_job(sh: &Shared, w: usize, job: &Job, mut tracer: Option<&mut Tracer>) ->
             attached.push(LoopDev::attach(&dev, &img_path));
             dev
         }
+        Mode::Fscache => {
+            let dir = sh.blob_dir.as_deref().unwrap_or("/tmp");
+            let name = format!("fuzz-{w}-{}", sh.blob_serial.fetch_add(1, Ordering::Relaxed));
+            write_blob(dir, &name, &job.bytes, &mut blob_files);
+            add(&mut options, &format!("fsid={name}"));
+            if job.seed % 2 == 1 {
+                add(&mut options, "domain_id=fuzz");
+            }
+            for (k, blob) in job.blobs.iter().enumerate().take(3) {
+                let bname = format!("{name}.blob{}", k + 1);
+                write_blob(dir, &bname, blob, &mut blob_files);
+                add(&mut options, &format!("device={bname}"));
+            }
+            "none".to_string()
+        }
         Mode::Loop | Mode::Dax => {
             let dev = loop_dev(w, 0);
             attached.push(LoopDev::attach(&dev, &img_path));
@@ -690,7 +724,21 @@ fn run_job(sh: &Shared, w: usize, job: &Job, mut tracer: Option<&mut Tracer>) ->
         umount(&m2);
     }
     drop(attached);
+    for f in blob_files {
+        // The daemon opened it when the kernel asked; its name is not
+        // used again.
+        let _ = std::fs::remove_file(f);
+    }
     mounted
+}
+
+/// Writes blob `name` into the daemon's directory.
+fn write_blob(dir: &str, name: &str, bytes: &[u8], written: &mut Vec<String>) {
+    let path = format!("{dir}/{name}");
+    if let Err(e) = std::fs::write(&path, bytes) {
+        fail(format!("{path}: {e}"));
+    }
+    written.push(path);
 }
 
 /// statfs, a full walk and every read path of a mounted image.
