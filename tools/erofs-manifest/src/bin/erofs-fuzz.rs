@@ -21,9 +21,10 @@
 //! - `multidev`: with `device=` loop devices of the seed's blobs
 //!   (`NAME.blob1`, ... beside the seed, a quarter of the time with bytes
 //!   flipped), or of another seed image when it has none;
-//! - `share`: beside the unmutated parent, both with `inode_share` (or
-//!   `inode_share=verify`) in the worker's domain, so a corrupt image's
-//!   files meet the fingerprints of intact ones;
+//! - `share`: beside its parent (intact, or every other time mutated with
+//!   seed ^ 0x55555555), both with `inode_share` (or `inode_share=verify`)
+//!   in the worker's domain, so a corrupt image's files meet the
+//!   fingerprints of other images;
 //! - `fscache`: as a blob (with the seed's blobs as `device=` blobs) in
 //!   the --fscache-blobs directory, which an erofs-ondemand daemon serves
 //!   (fuzz-kernel.sh starts it), mounted with `fsid=` a name used once,
@@ -672,7 +673,11 @@ fn run_job(sh: &Shared, w: usize, job: &Job, mut tracer: Option<&mut Tracer>) ->
         Mode::Fscache => {
             let dir = sh.blob_dir.as_deref().unwrap_or("/tmp");
             let name = format!("fuzz-{w}-{}", sh.blob_serial.fetch_add(1, Ordering::Relaxed));
-            write_blob(dir, &name, &job.bytes, &mut blob_files);
+            // An eighth of the time the daemon has less than the image:
+            // the blob ends at a random point.
+            let mut rng = Rng(job.seed.wrapping_mul(0xA076_1D64_78BD_642F) | 1);
+            let cut = if rng.below(8) == 0 { rng.below(job.bytes.len() as u64 + 1) as usize } else { job.bytes.len() };
+            write_blob(dir, &name, &job.bytes[..cut], &mut blob_files);
             add(&mut options, &format!("fsid={name}"));
             if job.seed % 2 == 1 {
                 add(&mut options, "domain_id=fuzz");
@@ -695,7 +700,13 @@ fn run_job(sh: &Shared, w: usize, job: &Job, mut tracer: Option<&mut Tracer>) ->
     let mut second = None;
     if job.mode == Mode::Share {
         let path = format!("/tmp/fuzz-{w}.orig");
-        if let Err(e) = std::fs::write(&path, &job.original) {
+        // Every other time the second image is a mutation too.
+        let mut other = job.original.clone();
+        if (job.seed / 2) % 2 == 1 {
+            let layout = Layout::of(&other);
+            mutate_with_layout(&mut other, &layout, (job.seed ^ 0x5555_5555).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        }
+        if let Err(e) = std::fs::write(&path, &other) {
             fail(format!("{path}: {e}"));
         }
         let dev = loop_dev(w, 1);
