@@ -33,8 +33,13 @@
 //!
 //! A mounted image is statfs'd, walked in full (lstat, readdir,
 //! readlink, listxattr/getxattr, read of up to 1 MiB a file), every file
-//! read through pread, readv, mmap, splice, sendfile and O_DIRECT, and
-//! unmounted.
+//! read through pread, readv, mmap, splice, sendfile and O_DIRECT, its
+//! options read back from mountinfo, its paths' file handles decoded (a
+//! quarter of the time with the dentry cache dropped) along with forged
+//! ones, its directories FIEMAP'd, remounted and unmounted. A mode that
+//! needs something of its image takes, three times in four, a seed that
+//! has it: fingerprints for `share`, blobs for `multidev`. At the end,
+//! "mode M: N images, K mounted" for each mode.
 //!
 //! With --coverage each worker traces its own system calls through KCOV
 //! (the debug kernel instruments erofs_rs alone): the corpus images are
@@ -181,6 +186,8 @@ struct Shared {
     blob_serial: AtomicU64,
     next: AtomicU64,
     mounted: AtomicU64,
+    /// Images and mounts per mode (indexed as Mode::ALL).
+    per_mode: [(AtomicU64, AtomicU64); 6],
     /// Set when a worker hangs: the others take no more images, so the
     /// output stops and the host's watchdog ends the guest.
     stop: AtomicBool,
@@ -310,6 +317,7 @@ fn main() {
         blob_serial: AtomicU64::new(0),
         next: AtomicU64::new(1),
         mounted: AtomicU64::new(0),
+        per_mode: Default::default(),
         stop: AtomicBool::new(false),
         in_flight: Mutex::new(vec![(String::new(), Instant::now()); workers as usize]),
         out: Mutex::new(()),
@@ -345,7 +353,9 @@ fn main() {
             if done {
                 break;
             }
-            if let Some(g) = &shared.guide {
+            // Once a worker hangs, nothing more is printed: the host's
+            // watchdog (no output for 60 s) ends the guest.
+            if let Some(g) = shared.guide.as_ref().filter(|_| !shared.stop.load(Ordering::Relaxed)) {
                 if last_cov.elapsed() >= COV_EVERY {
                     last_cov = Instant::now();
                     shared.say(&cov_line(g, started));
@@ -382,6 +392,12 @@ fn main() {
         );
         for f in unreached {
             println!("unreached {f}");
+        }
+    }
+    for (m, (n, mounted)) in Mode::ALL.iter().zip(&shared.per_mode) {
+        let n = n.load(Ordering::Relaxed);
+        if n > 0 {
+            println!("mode {}: {n} images, {} mounted", m.name(), mounted.load(Ordering::Relaxed));
         }
     }
     println!("fuzz: done {iter} images, {} mounted", shared.mounted.load(Ordering::Relaxed));
@@ -456,7 +472,15 @@ fn next_job(sh: &Shared) -> Option<Job> {
             (format!("corpus:{}", e.name()), bytes.clone(), Layout::of(&bytes), blobs)
         }
         None => {
-            let s = &sh.seeds[((i + sh.base) % sh.seeds.len() as u64) as usize];
+            // Three times in four, a mode that needs something of its
+            // image (fingerprints for share, blobs for multidev) takes a
+            // seed that has it.
+            let fitting: Vec<&Seed> = sh.seeds.iter().filter(|s| seed_fits(s, mode)).collect();
+            let s = if !fitting.is_empty() && rng.below(4) != 0 {
+                fitting[rng.below(fitting.len() as u64) as usize]
+            } else {
+                &sh.seeds[((i + sh.base) % sh.seeds.len() as u64) as usize]
+            };
             (s.name.clone(), s.bytes.clone(), s.layout.clone(), s.blobs.clone())
         }
     };
@@ -464,6 +488,15 @@ fn next_job(sh: &Shared) -> Option<Job> {
     // As erofs-mutate does with the same seed.
     mutate_with_layout(&mut bytes, &layout, seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     Some(Job { i, seed, parent, bytes, original, blobs, mode, options, replay: false })
+}
+
+/// Whether a seed has what `mode` exercises beyond a plain mount.
+fn seed_fits(s: &Seed, mode: Mode) -> bool {
+    match mode {
+        Mode::Share => s.name.contains("digest"),
+        Mode::Multidev => !s.blobs.is_empty(),
+        _ => false,
+    }
 }
 
 fn seed_named<'a>(sh: &'a Shared, name: &str) -> Option<&'a Seed> {
@@ -511,8 +544,11 @@ fn worker(sh: &Shared, w: usize) {
             t.cov.clear();
             t.drain();
         }
+        let stats = &sh.per_mode[Mode::ALL.iter().position(|m| *m == job.mode).unwrap_or(0)];
+        stats.0.fetch_add(1, Ordering::Relaxed);
         if run_job(sh, w, &job, tracer.as_mut()) {
             sh.mounted.fetch_add(1, Ordering::Relaxed);
+            stats.1.fetch_add(1, Ordering::Relaxed);
         }
         if let Some(mut t) = tracer {
             t.drain();
@@ -724,6 +760,7 @@ fn run_job(sh: &Shared, w: usize, job: &Job, mut tracer: Option<&mut Tracer>) ->
     }
     if mounted {
         walk(&mnt, job.seed, tracer.as_deref_mut());
+        remount(&mnt, &sh.fstype, &options);
         if let Some(m2) = &second {
             // Again, now that both are mounted: reads of shared inodes
             // the corrupt image's files may have joined.
@@ -752,8 +789,129 @@ fn write_blob(dir: &str, name: &str, bytes: &[u8], written: &mut Vec<String>) {
     written.push(path);
 }
 
-/// statfs, a full walk and every read path of a mounted image.
-fn walk(mnt: &str, seed: u64, tracer: Option<&mut Tracer>) {
+/// statfs, a full walk and every read path of a mounted image, then what
+/// else a mount offers: its options in mountinfo, a remount, file handles
+/// (every path's, and forged ones, as an NFS client may send), FIEMAP of
+/// directories.
+fn walk(mnt: &str, seed: u64, mut tracer: Option<&mut Tracer>) {
+    walk_reads(mnt, seed, tracer.as_deref_mut());
+    let _ = std::fs::read_to_string("/proc/self/mountinfo");
+    handles(Path::new(mnt), seed);
+    if let Some(t) = tracer {
+        t.drain();
+    }
+}
+
+const MAX_HANDLE_SZ: usize = 128;
+
+/// struct file_handle with room for any handle.
+#[repr(C)]
+struct FileHandle {
+    bytes: u32,
+    kind: i32,
+    f: [u8; MAX_HANDLE_SZ],
+}
+
+/// Every path's handle decoded again (a quarter of the time after the
+/// dentry cache was dropped, so decoding must find the inode and its
+/// parents from the handle alone), then handles with forged inode numbers
+/// and generations, and directory FIEMAP.
+fn handles(root: &Path, seed: u64) {
+    let mut rng = Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1);
+    // Nothing but directories is opened: a fifo would block, and a
+    // corrupt image's device nodes may name any device.
+    let mut paths = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        if paths.len() >= 256 {
+            break;
+        }
+        paths.push(d.clone());
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        if let Ok(f) = File::open(&d) {
+            fiemap_of(&f);
+        }
+        for e in rd.flatten().take(64) {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => stack.push(e.path()),
+                Ok(_) => paths.push(e.path()),
+                Err(_) => {}
+            }
+        }
+    }
+    let Ok(mount_fd) = File::open(root) else { return };
+    let mut got = Vec::new();
+    for p in &paths {
+        let c = cstr(p);
+        let mut h = FileHandle { bytes: MAX_HANDLE_SZ as u32, kind: 0, f: [0; MAX_HANDLE_SZ] };
+        let mut mount_id = 0i32;
+        // SAFETY: a valid path and a handle buffer of MAX_HANDLE_SZ bytes.
+        let r = unsafe {
+            libc::syscall(libc::SYS_name_to_handle_at, libc::AT_FDCWD, c.as_ptr(), &mut h as *mut FileHandle, &mut mount_id as *mut i32, 0)
+        };
+        if r == 0 {
+            got.push(h);
+        }
+    }
+    if rng.below(4) == 0 {
+        let _ = std::fs::write("/proc/sys/vm/drop_caches", "2");
+    }
+    let open = |h: &mut FileHandle| {
+        // O_PATH: the handle is decoded in full, and what it names (a
+        // fifo, a device node) is not opened.
+        // SAFETY: a handle buffer of MAX_HANDLE_SZ bytes whose `bytes`
+        // never exceeds that; the fd it returns is closed here.
+        let fd = unsafe { libc::syscall(libc::SYS_open_by_handle_at, mount_fd.as_raw_fd(), h as *mut FileHandle, libc::O_PATH) };
+        if fd >= 0 {
+            // SAFETY: the fd was just returned to us and is ours to close.
+            unsafe { libc::close(fd as i32) };
+        }
+    };
+    for h in got.iter_mut() {
+        open(h);
+    }
+    // Forged: a real handle's inode number and generation (the first 12
+    // bytes: a 64-bit nid, a 32-bit generation) replaced, or its type.
+    for _ in 0..16 {
+        let Some(real) = got.get(rng.below(got.len().max(1) as u64) as usize) else { break };
+        let mut h = FileHandle { bytes: real.bytes, kind: real.kind, f: real.f };
+        match rng.below(4) {
+            0 => h.f[..8].copy_from_slice(&rng.next().to_le_bytes()),
+            1 => h.f[..8].copy_from_slice(&(rng.below(1 << 20)).to_le_bytes()),
+            2 => h.f[8..12].copy_from_slice(&(rng.next() as u32).to_le_bytes()),
+            _ => {
+                h.kind = [0x81, 0x82, 1, 2][rng.below(4) as usize];
+                h.bytes = [8, 12, 20, 24][rng.below(4) as usize];
+                for b in h.f[..24].iter_mut() {
+                    *b = rng.next() as u8;
+                }
+            }
+        }
+        open(&mut h);
+    }
+}
+
+/// FS_IOC_FIEMAP of `f` (the extents are not looked at).
+fn fiemap_of(f: &File) {
+    const FS_IOC_FIEMAP: libc::c_ulong = 0xC020_660B;
+    // struct fiemap (32 bytes) and 8 extents of 56 bytes; fm_length (at
+    // byte 8) all of the file, fm_extent_count (at 24) 8.
+    let mut buf = [0u64; (32 + 8 * 56) / 8];
+    buf[1] = u64::MAX;
+    buf[3] = 8;
+    // SAFETY: the buffer holds a fiemap header and the 8 extents it asks for.
+    unsafe { libc::ioctl(f.as_raw_fd(), FS_IOC_FIEMAP, buf.as_mut_ptr()) };
+}
+
+/// A remount with the same options (the driver's reconfigure).
+fn remount(mnt: &str, fstype: &CString, options: &str) {
+    let t = cstr(Path::new(mnt));
+    let o = CString::new(options).unwrap_or_default();
+    // SAFETY: valid C strings; a read-only remount of our own mount.
+    unsafe { libc::mount(std::ptr::null(), t.as_ptr(), fstype.as_ptr(), libc::MS_REMOUNT | libc::MS_RDONLY, o.as_ptr().cast()) };
+}
+
+fn walk_reads(mnt: &str, seed: u64, tracer: Option<&mut Tracer>) {
     let root = Path::new(mnt);
     let m = cstr(root);
     // SAFETY: statfs of our mount point into a zeroed struct.
