@@ -1,7 +1,7 @@
 //! erofs-fuzz: the in-guest corrupted-image fuzzer's loop, in one process
 //! (a shell loop spent most of each image starting programs under TCG).
 //!
-//!   erofs-fuzz [--modes M,...] [--pmem DEV,...] [--fscache-blobs DIR] [--coverage]
+//!   erofs-fuzz [--modes M,...] [--file-dir DIR] [--pmem DEV,...] [--fscache-blobs DIR] [--coverage]
 //!              [--corpus-in DEV] [--corpus-out DEV] ITER SEED WORKERS FSTYPE IMAGE...
 //!   erofs-fuzz pack DIR OUT | unpack DISK DIR      (host: the corpus disks)
 //!
@@ -14,7 +14,9 @@
 //! option sets (cache strategies, xattr and ACL switches):
 //!
 //! - `loop`: through the worker's own loop device;
-//! - `file`: as a regular file (file-backed mount);
+//! - `file`: as a regular file (file-backed mount) in the --file-dir
+//!   directory, which must be on a filesystem with read_folio (not tmpfs,
+//!   which neither driver takes files from);
 //! - `dax`: written onto the worker's pmem device (the Wth of --pmem,
 //!   default /dev/pmemW, which tools/fuzz-kernel attaches) and mounted
 //!   with dax=always (through a loop device if there is none);
@@ -181,6 +183,8 @@ struct Shared {
     pmem: Vec<String>,
     /// Where `fscache` puts the blobs the daemon serves.
     blob_dir: Option<String>,
+    /// Where `file` puts the images it mounts.
+    file_dir: String,
     /// Numbers the fscache blobs: each name is used once, so no cached
     /// data of an earlier image is read for it.
     blob_serial: AtomicU64,
@@ -236,6 +240,7 @@ fn main() {
         _ => {}
     }
     let (mut modes, mut coverage, mut corpus_in, mut corpus_out, mut pmem, mut blob_dir) = (None, false, None, None, Vec::new(), None);
+    let mut file_dir = "/tmp".to_string();
     while a.first().is_some_and(|f| f.starts_with("--")) {
         let flag = a.remove(0);
         let mut value = || if a.is_empty() { fail(format!("{flag} needs a value")) } else { a.remove(0) };
@@ -246,6 +251,7 @@ fn main() {
             }
             "--pmem" => pmem = value().split(',').map(str::to_string).collect(),
             "--fscache-blobs" => blob_dir = Some(value()),
+            "--file-dir" => file_dir = value(),
             "--coverage" => coverage = true,
             "--corpus-in" => corpus_in = Some(value()),
             "--corpus-out" => corpus_out = Some(value()),
@@ -253,7 +259,7 @@ fn main() {
         }
     }
     if a.len() < 5 {
-        fail("usage: erofs-fuzz [--modes M,...] [--pmem DEV,...] [--fscache-blobs DIR] [--coverage] [--corpus-in DEV] [--corpus-out DEV] ITER SEED WORKERS FSTYPE IMAGE...".into());
+        fail("usage: erofs-fuzz [--modes M,...] [--file-dir DIR] [--pmem DEV,...] [--fscache-blobs DIR] [--coverage] [--corpus-in DEV] [--corpus-out DEV] ITER SEED WORKERS FSTYPE IMAGE...".into());
     }
     let num = |s: &str| s.parse::<u64>().unwrap_or_else(|_| fail(format!("not a number: {s}")));
     let (iter, base, workers) = (num(&a[0]), num(&a[1]), num(&a[2]).clamp(1, 8));
@@ -314,6 +320,7 @@ fn main() {
         modes,
         pmem,
         blob_dir,
+        file_dir,
         blob_serial: AtomicU64::new(0),
         next: AtomicU64::new(1),
         mounted: AtomicU64::new(0),
@@ -633,20 +640,6 @@ fn keep_if_new(sh: &Shared, g: &Guide, job: &Job, cov: &Coverage) {
     }
 }
 
-/// The loop device of worker `w`'s `k`th disk, made if missing.
-fn loop_dev(w: usize, k: usize) -> String {
-    const LOOP_CTL_ADD: libc::c_ulong = 0x4C80;
-    let n = w * 4 + k;
-    let dev = format!("/dev/loop{n}");
-    if !Path::new(&dev).exists() {
-        if let Ok(ctl) = File::open("/dev/loop-control") {
-            // SAFETY: LOOP_CTL_ADD takes the device number by value.
-            unsafe { libc::ioctl(ctl.as_raw_fd(), LOOP_CTL_ADD, n as libc::c_ulong) };
-        }
-    }
-    dev
-}
-
 /// Mounts `job` as its mode says, walks what mounted and unmounts;
 /// whether the image mounted.
 fn run_job(sh: &Shared, w: usize, job: &Job, mut tracer: Option<&mut Tracer>) -> bool {
@@ -666,14 +659,20 @@ fn run_job(sh: &Shared, w: usize, job: &Job, mut tracer: Option<&mut Tracer>) ->
     let mut attached = Vec::new();
     let mut blob_files = Vec::new();
     let source = match job.mode {
-        Mode::File => img_path.clone(),
+        Mode::File => {
+            let path = format!("{}/fuzz-{w}.img", sh.file_dir);
+            if let Err(e) = std::fs::write(&path, &job.bytes) {
+                fail(format!("{path}: {e}"));
+            }
+            path
+        }
         Mode::Dax if sh.pmem.get(w).is_some_and(|d| write_device(d, &job.bytes)) => {
             add(&mut options, "dax=always");
             sh.pmem[w].clone()
         }
         Mode::Multidev => {
-            let dev = loop_dev(w, 0);
-            attached.push(LoopDev::attach(&dev, &img_path));
+            let (l, dev) = LoopDev::attach(&img_path);
+            attached.push(l);
             let mut rng = Rng(job.seed | 1);
             let blobs: Vec<Vec<u8>> = if job.blobs.is_empty() {
                 // No blobs: another seed as the extra device, for the
@@ -693,8 +692,8 @@ fn run_job(sh: &Shared, w: usize, job: &Job, mut tracer: Option<&mut Tracer>) ->
                 if let Err(e) = std::fs::write(&path, &blob) {
                     fail(format!("{path}: {e}"));
                 }
-                let bdev = loop_dev(w, k + 1);
-                attached.push(LoopDev::attach(&bdev, &path));
+                let (l, bdev) = LoopDev::attach(&path);
+                attached.push(l);
                 add(&mut options, &format!("device={bdev}"));
             }
             dev
@@ -702,8 +701,8 @@ fn run_job(sh: &Shared, w: usize, job: &Job, mut tracer: Option<&mut Tracer>) ->
         Mode::Share => {
             let share = if job.seed % 2 == 0 { "inode_share" } else { "inode_share=verify" };
             add(&mut options, &format!("{share},domain_id=fuzz{w}"));
-            let dev = loop_dev(w, 0);
-            attached.push(LoopDev::attach(&dev, &img_path));
+            let (l, dev) = LoopDev::attach(&img_path);
+            attached.push(l);
             dev
         }
         Mode::Fscache => {
@@ -726,8 +725,8 @@ fn run_job(sh: &Shared, w: usize, job: &Job, mut tracer: Option<&mut Tracer>) ->
             "none".to_string()
         }
         Mode::Loop | Mode::Dax => {
-            let dev = loop_dev(w, 0);
-            attached.push(LoopDev::attach(&dev, &img_path));
+            let (l, dev) = LoopDev::attach(&img_path);
+            attached.push(l);
             dev
         }
     };
@@ -745,8 +744,8 @@ fn run_job(sh: &Shared, w: usize, job: &Job, mut tracer: Option<&mut Tracer>) ->
         if let Err(e) = std::fs::write(&path, &other) {
             fail(format!("{path}: {e}"));
         }
-        let dev = loop_dev(w, 1);
-        attached.push(LoopDev::attach(&dev, &path));
+        let (l, dev) = LoopDev::attach(&path);
+        attached.push(l);
         let mnt2 = format!("/mnt/fuzz-{w}b");
         let _ = std::fs::create_dir_all(&mnt2);
         if mount(&dev, &mnt2, &sh.fstype, &options) {
@@ -962,7 +961,11 @@ fn mount(source: &str, target: &str, fstype: &CString, options: &str) -> bool {
     let (s, t) = (cstr(Path::new(source)), cstr(Path::new(target)));
     let o = CString::new(options).unwrap_or_default();
     // SAFETY: valid C strings; a read-only mount.
-    unsafe { libc::mount(s.as_ptr(), t.as_ptr(), fstype.as_ptr(), libc::MS_RDONLY, o.as_ptr().cast()) == 0 }
+    let ok = unsafe { libc::mount(s.as_ptr(), t.as_ptr(), fstype.as_ptr(), libc::MS_RDONLY, o.as_ptr().cast()) == 0 };
+    if !ok && std::env::var_os("EROFS_FUZZ_DEBUG").is_some() {
+        eprintln!("mount {source} {target} -o {options}: {}", std::io::Error::last_os_error());
+    }
+    ok
 }
 
 /// A loop device bound to a file for one image, unbound when dropped.
@@ -983,17 +986,35 @@ struct LoopConfig {
 }
 
 impl LoopDev {
-    fn attach(dev: &str, file: &str) -> LoopDev {
-        let d = std::fs::File::open(dev).unwrap_or_else(|e| fail(format!("{dev}: {e}")));
-        let f = std::fs::File::open(file).unwrap_or_else(|e| fail(format!("{file}: {e}")));
+    /// Binds `file` (read-only) to a free loop device; returns it and its
+    /// path. Devices are taken as the kernel finds them free, not by
+    /// number: tests hold loop devices of their own.
+    fn attach(file: &str) -> (LoopDev, String) {
+        const LOOP_CTL_GET_FREE: libc::c_ulong = 0x4C82;
+        let ctl = File::open("/dev/loop-control").unwrap_or_else(|e| fail(format!("/dev/loop-control: {e}")));
+        let f = File::open(file).unwrap_or_else(|e| fail(format!("{file}: {e}")));
         let mut cfg = LoopConfig { fd: f.as_raw_fd() as u32, block_size: 0, info: [0; 232], reserved: [0; 8] };
         cfg.info[52..56].copy_from_slice(&LO_FLAGS_READ_ONLY.to_ne_bytes());
-        // SAFETY: LOOP_CONFIGURE reads a struct loop_config, which `cfg`
-        // lays out; the backing fd stays open for the call.
-        if unsafe { libc::ioctl(d.as_raw_fd(), LOOP_CONFIGURE, &cfg) } != 0 {
-            fail(format!("LOOP_CONFIGURE {dev}: {}", std::io::Error::last_os_error()));
+        // Another worker may bind the device found free first: try again.
+        for _ in 0..100 {
+            // SAFETY: LOOP_CTL_GET_FREE takes no argument.
+            let n = unsafe { libc::ioctl(ctl.as_raw_fd(), LOOP_CTL_GET_FREE) };
+            if n < 0 {
+                fail(format!("LOOP_CTL_GET_FREE: {}", std::io::Error::last_os_error()));
+            }
+            let dev = format!("/dev/loop{n}");
+            let d = File::open(&dev).unwrap_or_else(|e| fail(format!("{dev}: {e}")));
+            // SAFETY: LOOP_CONFIGURE reads a struct loop_config, which `cfg`
+            // lays out; the backing fd stays open for the call.
+            if unsafe { libc::ioctl(d.as_raw_fd(), LOOP_CONFIGURE, &cfg) } == 0 {
+                return (LoopDev(d), dev);
+            }
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::EBUSY) {
+                fail(format!("LOOP_CONFIGURE {dev}: {e}"));
+            }
         }
-        LoopDev(d)
+        fail("no free loop device".into())
     }
 }
 
