@@ -3,6 +3,7 @@
 //! by the in-guest fuzzer.
 
 pub mod corpus;
+pub mod handle;
 pub mod kcov;
 pub mod manifest;
 pub mod readcheck;

@@ -65,6 +65,7 @@
 use erofs_inspect::layout::Layout;
 use erofs_inspect::mutate::{mutate_with_layout, Rng};
 use erofs_manifest::corpus::{self, Record};
+use erofs_manifest::handle::FileHandle;
 use erofs_manifest::kcov::{Coverage, Kcov, ModuleText};
 use erofs_manifest::{manifest, readcheck};
 use sha2::{Digest, Sha256};
@@ -801,16 +802,6 @@ fn walk(mnt: &str, seed: u64, mut tracer: Option<&mut Tracer>) {
     }
 }
 
-const MAX_HANDLE_SZ: usize = 128;
-
-/// struct file_handle with room for any handle.
-#[repr(C)]
-struct FileHandle {
-    bytes: u32,
-    kind: i32,
-    f: [u8; MAX_HANDLE_SZ],
-}
-
 /// Every path's handle decoded again (a quarter of the time after the
 /// dentry cache was dropped, so decoding must find the inode and its
 /// parents from the handle alone), then handles with forged inode numbers
@@ -839,31 +830,16 @@ fn handles(root: &Path, seed: u64) {
         }
     }
     let Ok(mount_fd) = File::open(root) else { return };
-    let mut got = Vec::new();
-    for p in &paths {
-        let c = cstr(p);
-        let mut h = FileHandle { bytes: MAX_HANDLE_SZ as u32, kind: 0, f: [0; MAX_HANDLE_SZ] };
-        let mut mount_id = 0i32;
-        // SAFETY: a valid path and a handle buffer of MAX_HANDLE_SZ bytes.
-        let r = unsafe {
-            libc::syscall(libc::SYS_name_to_handle_at, libc::AT_FDCWD, c.as_ptr(), &mut h as *mut FileHandle, &mut mount_id as *mut i32, 0)
-        };
-        if r == 0 {
-            got.push(h);
-        }
-    }
+    let mut got: Vec<FileHandle> = paths.iter().filter_map(|p| FileHandle::of(p).ok()).collect();
     if rng.below(4) == 0 {
         let _ = std::fs::write("/proc/sys/vm/drop_caches", "2");
     }
+    // O_PATH: the handle is decoded in full, and what it names (a fifo, a
+    // device node) is not opened.
     let open = |h: &mut FileHandle| {
-        // O_PATH: the handle is decoded in full, and what it names (a
-        // fifo, a device node) is not opened.
-        // SAFETY: a handle buffer of MAX_HANDLE_SZ bytes whose `bytes`
-        // never exceeds that; the fd it returns is closed here.
-        let fd = unsafe { libc::syscall(libc::SYS_open_by_handle_at, mount_fd.as_raw_fd(), h as *mut FileHandle, libc::O_PATH) };
-        if fd >= 0 {
+        if let Ok(fd) = h.open(mount_fd.as_raw_fd(), libc::O_PATH) {
             // SAFETY: the fd was just returned to us and is ours to close.
-            unsafe { libc::close(fd as i32) };
+            unsafe { libc::close(fd) };
         }
     };
     for h in got.iter_mut() {
@@ -873,7 +849,7 @@ fn handles(root: &Path, seed: u64) {
     // bytes: a 64-bit nid, a 32-bit generation) replaced, or its type.
     for _ in 0..16 {
         let Some(real) = got.get(rng.below(got.len().max(1) as u64) as usize) else { break };
-        let mut h = FileHandle { bytes: real.bytes, kind: real.kind, f: real.f };
+        let mut h = real.clone();
         match rng.below(4) {
             0 => h.f[..8].copy_from_slice(&rng.next().to_le_bytes()),
             1 => h.f[..8].copy_from_slice(&(rng.below(1 << 20)).to_le_bytes()),

@@ -14,21 +14,11 @@
 //! Needs CAP_DAC_READ_SEARCH (open_by_handle_at) and a kernel with
 //! CONFIG_FHANDLE.
 
-use std::ffi::CString;
+use erofs_manifest::handle::FileHandle;
 use std::io::{BufRead, Read};
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::io::{AsRawFd, FromRawFd};
 use std::path::{Path, PathBuf};
-
-const MAX_HANDLE_SZ: usize = 128;
-
-#[repr(C)]
-struct FileHandle {
-    bytes: u32,
-    kind: i32,
-    f: [u8; MAX_HANDLE_SZ],
-}
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     out.push(dir.to_path_buf());
@@ -58,20 +48,16 @@ fn save(root: &Path) -> i32 {
     paths.sort();
     let mut bad = 0;
     for p in paths {
-        let c = CString::new(p.as_os_str().as_bytes()).expect("path without NUL");
-        let mut h = FileHandle { bytes: MAX_HANDLE_SZ as u32, kind: 0, f: [0; MAX_HANDLE_SZ] };
-        let mut mount_id = 0i32;
-        // SAFETY: a valid path and a handle buffer of MAX_HANDLE_SZ bytes;
         // AT_SYMLINK_NOFOLLOW: symlinks get handles of their own.
-        let r = unsafe {
-            libc::syscall(libc::SYS_name_to_handle_at, libc::AT_FDCWD, c.as_ptr(), &mut h as *mut FileHandle, &mut mount_id as *mut i32, 0)
+        let h = match FileHandle::of(&p) {
+            Ok(h) => h,
+            Err(e) => {
+                println!("{} ERROR {e}", rel(root, &p));
+                bad += 1;
+                continue;
+            }
         };
-        if r != 0 {
-            println!("{} ERROR {}", rel(root, &p), std::io::Error::last_os_error());
-            bad += 1;
-            continue;
-        }
-        let hex: String = h.f[..h.bytes as usize].iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = h.data().iter().map(|b| format!("{b:02x}")).collect();
         println!("{} {:#x} {}", rel(root, &p), h.kind, hex);
     }
     i32::from(bad != 0)
@@ -90,7 +76,7 @@ fn check(root: &Path, list: &Path) -> i32 {
             bad += 1;
             continue;
         };
-        let mut h = FileHandle { bytes: (hex.len() / 2) as u32, kind, f: [0; MAX_HANDLE_SZ] };
+        let mut h = FileHandle::new(kind, hex.len() / 2);
         for (i, b) in h.f.iter_mut().take(hex.len() / 2).enumerate() {
             *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0);
         }
@@ -101,17 +87,16 @@ fn check(root: &Path, list: &Path) -> i32 {
             continue;
         };
         // O_PATH opens every file type, symlinks included.
-        // SAFETY: the mount's fd and a handle built above.
-        let fd = unsafe {
-            libc::syscall(libc::SYS_open_by_handle_at, mnt.as_raw_fd(), &mut h as *mut FileHandle, libc::O_PATH | libc::O_NOFOLLOW)
+        let fd = match h.open(mnt.as_raw_fd(), libc::O_PATH | libc::O_NOFOLLOW) {
+            Ok(fd) => fd,
+            Err(e) => {
+                println!("{path}: open_by_handle_at: {e}");
+                bad += 1;
+                continue;
+            }
         };
-        if fd < 0 {
-            println!("{path}: open_by_handle_at: {}", std::io::Error::last_os_error());
-            bad += 1;
-            continue;
-        }
         // SAFETY: a descriptor we own.
-        let f = unsafe { std::fs::File::from_raw_fd(fd as i32) };
+        let f = unsafe { std::fs::File::from_raw_fd(fd) };
         let proc = format!("/proc/self/fd/{fd}");
         let got = std::fs::symlink_metadata(&proc).ok().and(f.metadata().ok());
         let same =
