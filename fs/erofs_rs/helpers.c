@@ -339,12 +339,21 @@ struct block_device *erofs_rs_sb_bdev(struct super_block *sb)
 	return sb->s_bdev;
 }
 
-/* DEFINE_READAHEAD() is a macro; starts async reads of pages not cached. */
+/*
+ * DEFINE_READAHEAD() is a macro; starts async reads of pages not cached.
+ * page_cache_ra_unbounded() wants the mapping's invalidate_lock held (7.x
+ * asserts it under lockdep: the coverage-guided fuzzer found the WARN),
+ * so that the range is not truncated or punched while it adds folios.
+ * The lock is the device's (or the backing file's), a class of its own
+ * apart from the erofs_rs inode whose read brought us here.
+ */
 void erofs_rs_mapping_readahead(struct address_space *mapping, pgoff_t index, unsigned long nr)
 {
 	DEFINE_READAHEAD(ractl, NULL, NULL, mapping, index);
 
+	filemap_invalidate_lock_shared(mapping);
 	page_cache_ra_unbounded(&ractl, nr, 0);
+	filemap_invalidate_unlock_shared(mapping);
 }
 
 /* readahead_pos() and readahead_length() are static inlines. */
