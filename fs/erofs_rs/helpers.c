@@ -341,19 +341,25 @@ struct block_device *erofs_rs_sb_bdev(struct super_block *sb)
 
 /*
  * DEFINE_READAHEAD() is a macro; starts async reads of pages not cached.
- * page_cache_ra_unbounded() wants the mapping's invalidate_lock held (7.x
- * asserts it under lockdep: the coverage-guided fuzzer found the WARN),
- * so that the range is not truncated or punched while it adds folios.
- * The lock is the device's (or the backing file's), a class of its own
- * apart from the erofs_rs inode whose read brought us here.
+ * The mapping's invalidate_lock keeps the range from being truncated or
+ * punched while folios are added: 6.12's page_cache_ra_unbounded() takes
+ * it itself, 7.x's wants the caller to hold it (and asserts so under
+ * lockdep: the coverage-guided fuzzer found the WARN on 7.3, and the
+ * recursive locking of taking it on 6.12 too). The lock is the device's
+ * (or the backing file's), a class apart from the erofs_rs inode whose
+ * read brought us here.
  */
 void erofs_rs_mapping_readahead(struct address_space *mapping, pgoff_t index, unsigned long nr)
 {
 	DEFINE_READAHEAD(ractl, NULL, NULL, mapping, index);
 
+#ifdef EROFS_RS_RA_UNBOUNDED_CALLER_LOCKS
 	filemap_invalidate_lock_shared(mapping);
+#endif
 	page_cache_ra_unbounded(&ractl, nr, 0);
+#ifdef EROFS_RS_RA_UNBOUNDED_CALLER_LOCKS
 	filemap_invalidate_unlock_shared(mapping);
+#endif
 }
 
 /* readahead_pos() and readahead_length() are static inlines. */
