@@ -5,33 +5,39 @@
 //! never a panic or an out-of-bounds access.
 //!
 //! Speed comes from the shape of real streams (measured on lz4hc
-//! pclusters: 80 % of sequences have fewer than 15 literals, a match of
-//! at most 18 bytes and an offset past the sequence's own output) and from
-//! giving the compiler fixed sizes:
-//! - the fast path takes a sequence's token, literals and offset from a
-//!   32-byte window of the input and writes its output into a 64-byte
-//!   window, both fixed-size arrays whose indexes need no checks; the
-//!   literals are copied as one 16-byte chunk and the match as one
-//!   18-byte chunk, "wild" copies that may run past the sequence (the
-//!   bytes past it are rewritten by the sequences that follow, so they
-//!   change nothing returned);
-//! - long literal runs and matches are copied in 16-byte chunks within
-//!   one span bounded once, short-period matches by storing a 16-byte
-//!   pattern of the period; only near the ends of the buffers does a copy
-//!   stop at its exact length;
-//! - index sums that the loop's invariants keep far from overflow use
-//!   wrapping arithmetic, which spares the overflow checks the kernel
-//!   builds with (a wrapped index would fail the bounds check anyway);
-//! - partial and whole decodes are separate copies of the loop.
+//! pclusters: about 80 % of sequences have fewer than 15 literals and a
+//! match of at most 18 bytes from at least 8 back) and from giving the
+//! compiler limits it can see:
+//! - the fast path (`fast_sequences`, out of line so its loop keeps its
+//!   indexes and limits in registers) runs while the input has 32 bytes
+//!   left and the output 64, limits computed once and compared without
+//!   wrapping; it reads a sequence's token, literals and offset from a
+//!   fixed 32-byte window of the input, copies short literal runs as one
+//!   16-byte chunk and short matches as 8 + 8 + 2 bytes, "wild" copies
+//!   that may run past the sequence (the bytes past it are rewritten by
+//!   the sequences that follow, so they change nothing returned);
+//! - its branches follow what a branch predictor can learn: one path for
+//!   every short match from 8 or more back, whether or not it overlaps
+//!   its source (which is not predictable, and cost more in mispredicted
+//!   branches than the one chunk it saved);
+//! - long literal runs and long matches whose source lies wholly before
+//!   them are copied in 16-byte chunks of slices bounded once; matches
+//!   with a period under 8 get their first 8 bytes one by one, which
+//!   makes the rest a copy from at least 8 back; rarer shapes go out of
+//!   line;
+//! - near the ends of the buffers a careful path copies exact lengths;
+//!   a sequence the fast path cannot finish is left whole to it;
+//! - partial and whole decodes are separate copies of the careful loop.
 //!
 //! `tools/erofs-inspect/tests/lz4.rs` holds it to liblz4 on real and
 //! corrupted streams; `cargo bench` times the two.
 
 use super::{Error, Result};
 
-/// Room the fast path needs: on the input side the token, a 16-byte
+/// Room the fast path keeps: on the input side the token, a 16-byte
 /// literal copy and the offset; on the output side up to 14 literals and
-/// a match of up to 18 bytes, with its last chunk's slack.
+/// a match of up to 18 bytes with the slack of its wild copies (a long
+/// literal run keeps this room after it, a long match 32 bytes).
 const FAST_IN_MARGIN: usize = 32;
 const FAST_OUT_MARGIN: usize = 64;
 
@@ -161,59 +167,15 @@ fn decode<const PARTIAL: bool>(src: &[u8], dst: &mut [u8]) -> Result<usize> {
     if iend == 0 {
         return Err(bad);
     }
-    // Invariants of the loop: ip <= iend and op <= oend.
+    // Invariants of the loop: ip <= iend and op <= oend, both at the start
+    // of a sequence.
     let (mut ip, mut op) = (0usize, 0usize);
     loop {
-        // Fast path: far from the ends of both buffers, a sequence with
-        // short literals and a short match is copied as fixed-size chunks
-        // that may run past it (the bytes past it are rewritten by the
-        // sequences that follow, so these "wild" copies change nothing
-        // returned). The token, literals and offset lie in a 32-byte
-        // window of the input and the sequence's output in a 64-byte
-        // window: fixed arrays, whose indexes need no checks.
-        // (The loop's invariants make these differences and the index sums
-        // below free of overflow: wrapping arithmetic spares the checks.)
-        let token = if iend.wrapping_sub(ip) >= FAST_IN_MARGIN && oend.wrapping_sub(op) >= FAST_OUT_MARGIN {
-            let input = src.get(ip..).and_then(|s| s.first_chunk::<FAST_IN_MARGIN>()).ok_or(bad)?;
-            let token = input[0];
-            let lit = (token >> 4) as usize;
-            let mlen = (token & 15) as usize;
-            if lit < 15 {
-                let (done, ahead) = dst.split_at_mut_checked(op).ok_or(bad)?;
-                let ahead = ahead.first_chunk_mut::<FAST_OUT_MARGIN>().ok_or(bad)?;
-                ahead[..16].copy_from_slice(&input[1..17]);
-                let offset = input[lit + 1..lit + 3].try_into().map_or(0, u16::from_le_bytes) as usize;
-                ip = ip.wrapping_add(lit + 3);
-                if mlen < 15 && offset >= lit + 18 {
-                    // The match's source lies wholly in what was decoded
-                    // before this sequence (an offset that points before
-                    // the output fails the lookup).
-                    let from = op.wrapping_add(lit).checked_sub(offset).ok_or(bad)?;
-                    let source = done.get(from..).and_then(|s| s.first_chunk::<18>()).ok_or(bad)?;
-                    ahead[lit..lit + 18].copy_from_slice(source);
-                    op = op.wrapping_add(lit + mlen + 4);
-                    continue;
-                }
-                op = op.wrapping_add(lit);
-                if mlen < 15 && offset >= 8 && offset <= op {
-                    // Each 8-byte chunk reads only bytes written before it.
-                    let from = op - offset;
-                    move_n::<8>(dst, from, op).ok_or(bad)?;
-                    move_n::<8>(dst, from + 8, op.wrapping_add(8)).ok_or(bad)?;
-                    move_n::<2>(dst, from + 16, op.wrapping_add(16)).ok_or(bad)?;
-                    op = op.wrapping_add(mlen + 4);
-                    continue;
-                }
-                if let Some(n) = copy_match::<PARTIAL>(src, &mut ip, dst, &mut op, offset, mlen)? {
-                    return Ok(n);
-                }
-                continue;
-            }
-            token
-        } else {
-            *src.get(ip).ok_or(bad)?
-        };
-        // The careful path: long literal runs and the ends of the buffers.
+        fast_sequences(src, &mut ip, dst, &mut op)?;
+        // The careful path: one sequence near the ends of the buffers, or
+        // one the fast path left (a literal run or match too long for the
+        // room it keeps).
+        let token = *src.get(ip).ok_or(bad)?;
         ip += 1;
         let mut lit = (token >> 4) as usize;
         if lit == 15 {
@@ -256,6 +218,195 @@ fn decode<const PARTIAL: bool>(src: &[u8], dst: &mut [u8]) -> Result<usize> {
             return Ok(n);
         }
     }
+}
+
+/// The fast path: decodes sequences while the input has [`FAST_IN_MARGIN`]
+/// bytes left and the output [`FAST_OUT_MARGIN`], copying in fixed-size
+/// chunks that may run past a sequence (the bytes past it are rewritten by
+/// the sequences that follow, so these "wild" copies change nothing
+/// returned). Returns with `ip` and `op` at the start of a sequence it
+/// leaves to the careful path; a sequence it cannot finish is left whole
+/// (what it wrote of it is written again, alike).
+///
+/// The limits are computed once and compared without wrapping, so the
+/// compiler knows the room most copies need and drops their bounds
+/// checks. Kept out of line: alone, its loop keeps every index and limit
+/// in a register (inlined into the careful loop, they were spilled).
+#[inline(never)]
+fn fast_sequences(src: &[u8], ip: &mut usize, dst: &mut [u8], op: &mut usize) -> Result<()> {
+    let bad = Error::BadCompressedData;
+    let (Some(ilimit), Some(olimit)) = (src.len().checked_sub(FAST_IN_MARGIN), dst.len().checked_sub(FAST_OUT_MARGIN))
+    else {
+        return Ok(());
+    };
+    let (mut i, mut o) = (*ip, *op);
+    while i <= ilimit && o <= olimit {
+        let (seq_i, seq_o) = (i, o);
+        let input = src.get(i..).and_then(|s| s.first_chunk::<FAST_IN_MARGIN>()).ok_or(bad)?;
+        let token = input[0];
+        let lit = (token >> 4) as usize;
+        let offset;
+        if lit < 15 {
+            // Up to 14 literals as one 16-byte chunk; the offset follows
+            // them within the input window.
+            dst.get_mut(o..o + 16).ok_or(bad)?.copy_from_slice(&input[1..17]);
+            offset = u16::from_le_bytes([input[lit + 1], input[lit + 2]]) as usize;
+            i += lit + 3;
+            let mlen = (token & 15) as usize;
+            if mlen < 15 && offset >= 8 {
+                // The commonest sequence: a match of up to 18 bytes from
+                // at least 8 back (an offset that points before the
+                // output fails), copied as 8-byte chunks, each reading
+                // only bytes written before it. One branch for all of
+                // them: which of them overlap their source is not
+                // predictable.
+                let to = o + lit;
+                let span = dst.get_mut(to.checked_sub(offset).ok_or(bad)?..to + 18).ok_or(bad)?;
+                move_n::<8>(span, 0, offset).ok_or(bad)?;
+                move_n::<8>(span, 8, offset + 8).ok_or(bad)?;
+                move_n::<2>(span, 16, offset + 16).ok_or(bad)?;
+                o = to + mlen + 4;
+                continue;
+            }
+            o += lit;
+        } else {
+            let mut p = i + 1;
+            let lit = read_length(src, &mut p, lit)?;
+            // After the run both buffers must still have the fast path's
+            // room, for the offset and the match.
+            if p > ilimit || lit > ilimit - p || lit > olimit - o {
+                break;
+            }
+            let run = round_up_16(lit);
+            copy_chunks_16(dst.get_mut(o..o + run).ok_or(bad)?, src.get(p..p + run).ok_or(bad)?);
+            i = p + lit;
+            o += lit;
+            offset = u16::from_le_bytes([*src.get(i).ok_or(bad)?, *src.get(i + 1).ok_or(bad)?]) as usize;
+            i += 2;
+        }
+        // An offset that points before the output (or is 0) is corrupt.
+        if offset == 0 || offset > o {
+            return Err(bad);
+        }
+        let from = o - offset;
+        let mlen = (token & 15) as usize;
+        if mlen < 15 {
+            // A match of 4-18 bytes, written as 18; `o` is within 14 bytes
+            // past `olimit`, so 32 bytes are there.
+            if offset >= 18 {
+                // Its source lies wholly before it (after a long literal
+                // run).
+                let (done, ahead) = dst.split_at_mut(o);
+                let source = done.get(from..from + 18).ok_or(bad)?;
+                ahead.get_mut(..18).ok_or(bad)?.copy_from_slice(source);
+            } else if offset >= 8 {
+                // Each 8-byte chunk reads only bytes written before it.
+                let w: &mut [u8; 36] = dst.get_mut(from..from + 36).and_then(|w| w.try_into().ok()).ok_or(bad)?;
+                move_chunk::<8, 36>(w, 0, offset).ok_or(bad)?;
+                move_chunk::<8, 36>(w, 8, offset + 8).ok_or(bad)?;
+                move_chunk::<2, 36>(w, 16, offset + 16).ok_or(bad)?;
+            } else {
+                copy_short_period(dst, o, offset, 18).ok_or(bad)?;
+            }
+            o += mlen + 4;
+            continue;
+        }
+        let mut p = i;
+        let mlen = read_length(src, &mut p, mlen)?.checked_add(4).ok_or(bad)?;
+        // Room for the match's chunks, else the careful path takes the
+        // whole sequence.
+        if mlen.saturating_add(32) > dst.len() - o {
+            i = seq_i;
+            o = seq_o;
+            break;
+        }
+        i = p;
+        let run = round_up_16(mlen);
+        if mlen <= 32 && offset >= 32 {
+            // Most long matches: one 32-byte chunk from wholly before it.
+            let (done, ahead) = dst.split_at_mut(o);
+            let source = done.get(from..).and_then(|s| s.first_chunk::<32>()).ok_or(bad)?;
+            ahead.first_chunk_mut::<32>().ok_or(bad)?.copy_from_slice(source);
+        } else if offset >= run {
+            // Its source lies wholly before it.
+            let (done, ahead) = dst.split_at_mut(o);
+            copy_chunks_16(ahead.get_mut(..run).ok_or(bad)?, done.get(from..from + run).ok_or(bad)?);
+        } else if offset >= 16 {
+            copy_overlapping::<16>(dst, o, offset, mlen).ok_or(bad)?;
+        } else if offset >= 8 {
+            copy_overlapping::<8>(dst, o, offset, mlen).ok_or(bad)?;
+        } else {
+            copy_short_period(dst, o, offset, mlen).ok_or(bad)?;
+        }
+        o += mlen;
+    }
+    *ip = i;
+    *op = o;
+    Ok(())
+}
+
+/// `n` rounded up to a whole number of 16-byte chunks (`n` is far below
+/// the top of `usize`: a length read from a stream no longer than memory).
+#[inline(always)]
+fn round_up_16(n: usize) -> usize {
+    n.wrapping_add(15) & !15
+}
+
+/// Copies `src` into `dst` (of equal length, a multiple of 16) in 16-byte
+/// chunks; the lengths are checked once, by the slicing that made them.
+#[inline(always)]
+fn copy_chunks_16(dst: &mut [u8], src: &[u8]) {
+    let (d, _) = dst.as_chunks_mut::<16>();
+    let (s, _) = src.as_chunks::<16>();
+    for (d, s) in d.iter_mut().zip(s) {
+        *d = *s;
+    }
+}
+
+/// Copies `N` bytes within a fixed window through a register (the source
+/// chunk ends at or before the destination, or is read whole first).
+#[inline(always)]
+fn move_chunk<const N: usize, const W: usize>(w: &mut [u8; W], from: usize, to: usize) -> Option<()> {
+    let chunk: [u8; N] = w.get(from..from.checked_add(N)?)?.try_into().ok()?;
+    w.get_mut(to..to.checked_add(N)?)?.copy_from_slice(&chunk);
+    Some(())
+}
+
+/// Copies an `n`-byte match from `dist` (at least `N`) bytes back in
+/// `N`-byte chunks, each reading only bytes written before it; writes up
+/// to `N - 1` bytes past the match. Out of line: long runs of a short
+/// period are rare, and inlined its loop costs the fast path registers.
+#[inline(never)]
+fn copy_overlapping<const N: usize>(buf: &mut [u8], op: usize, dist: usize, n: usize) -> Option<()> {
+    let span = buf.get_mut(op.checked_sub(dist)?..op.checked_add(n)?.checked_add(N)?)?;
+    let mut s = 0;
+    while s < n {
+        let chunk: [u8; N] = span.get(s..s + N)?.try_into().ok()?;
+        span.get_mut(s + dist..s + dist + N)?.copy_from_slice(&chunk);
+        s += N;
+    }
+    Some(())
+}
+
+/// Copies an `n`-byte match whose offset is under 8 (a short period
+/// repeated): the first 8 bytes one by one, which makes the output
+/// periodic over a distance of at least 8 (the smallest multiple of the
+/// period that is), and the rest in 8-byte chunks from that distance
+/// back. Writes up to 7 bytes past the match plus 8.
+#[inline(always)]
+fn copy_short_period(buf: &mut [u8], op: usize, offset: usize, n: usize) -> Option<()> {
+    // The distance: the smallest multiple of the period of at least 8.
+    const DISTANCE: [u8; 8] = [8, 8, 8, 9, 8, 10, 12, 14];
+    let offset = offset & 7;
+    let from = op.checked_sub(offset)?;
+    let w: &mut [u8; 16] = buf.get_mut(from..from.checked_add(16)?)?.try_into().ok()?;
+    for k in 0..8 {
+        w[offset + k] = w[k];
+    }
+    if n > 8 {
+        copy_overlapping::<8>(buf, op + 8, DISTANCE[offset] as usize, n - 8)?;
+    }
+    Some(())
 }
 
 /// Copies the match of a sequence whose token gave `mlen` (15: longer,
@@ -372,6 +523,75 @@ mod tests {
             let mlen = long_length(src, &mut ip, (token & 15) as usize);
             for _ in 0..mlen + 4 {
                 out.push(out[out.len() - offset]);
+            }
+        }
+    }
+
+    /// A stream of `count` pseudo-random sequences with literal runs of
+    /// up to `max_lit` bytes, matches of up to `max_mlen` and offsets of up
+    /// to `max_offset` (all past the first 64 bytes of output), ending in
+    /// five literals.
+    fn random_stream(seed: u32, count: usize, max_lit: usize, max_mlen: usize, max_offset: usize) -> Vec<u8> {
+        fn push_length(src: &mut Vec<u8>, mut rest: usize) {
+            while rest >= 255 {
+                src.push(255);
+                rest -= 255;
+            }
+            src.push(rest as u8);
+        }
+        let mut src = vec![0xf0, 64 - 15];
+        src.extend((0..64u8).map(|i| i.wrapping_mul(37)));
+        src.extend_from_slice(&[1, 0]);
+        let mut produced = 64 + 4;
+        let mut seed = seed;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (seed >> 8) as usize % n
+        };
+        for _ in 0..count {
+            let lit = next(max_lit + 1);
+            let mlen = next(max_mlen - 3) + 4;
+            produced += lit;
+            let offset = 1 + next(max_offset.min(produced));
+            produced += mlen;
+            let (tl, tm) = (lit.min(15), (mlen - 4).min(15));
+            src.push(((tl as u8) << 4) | tm as u8);
+            if tl == 15 {
+                push_length(&mut src, lit - 15);
+            }
+            for _ in 0..lit {
+                src.push(next(256) as u8);
+            }
+            src.extend_from_slice(&(offset as u16).to_le_bytes());
+            if tm == 15 {
+                push_length(&mut src, mlen - 4 - 15);
+            }
+        }
+        src.extend_from_slice(&[0x50, 1, 2, 3, 4, 5]);
+        src
+    }
+
+    #[test]
+    fn every_copy_path_matches_reference() {
+        // Short and long literal runs and matches, offsets below and above
+        // every chunk size the copies use, whole and partial decodes.
+        for (seed, max_lit, max_mlen, max_offset) in
+            [(1, 14, 18, 8), (2, 20, 40, 20), (3, 40, 100, 40), (4, 300, 600, 64), (5, 3, 300, 17), (6, 60, 70, 2000)]
+        {
+            let src = random_stream(seed, 3000, max_lit, max_mlen, max_offset);
+            let want = reference(&src);
+            let mut out = vec![0u8; want.len()];
+            assert_eq!(decompress(&src, &mut out, false), Ok(want.len()), "seed {seed}");
+            assert!(out == want, "seed {seed}");
+            for cut in [1, 63, 64, 65, 1000, want.len() / 2, want.len() - 3, want.len() - 1] {
+                let mut part = vec![0u8; cut];
+                assert_eq!(decompress(&src, &mut part, true), Ok(cut), "seed {seed} cut {cut}");
+                assert!(part[..] == want[..cut], "seed {seed} cut {cut}");
+            }
+            // A stream cut anywhere fails or decodes a prefix; never panics.
+            for n in (0..src.len()).step_by(97) {
+                let _ = decompress(&src[..n], &mut out, false);
+                let _ = decompress(&src[..n], &mut out, true);
             }
         }
     }
