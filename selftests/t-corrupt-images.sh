@@ -29,6 +29,10 @@ if have_fscache; then
 	start_daemon fuzz --blobs /tmp/fuzz-blobs --quiet
 	modes=$modes,fscache fscache="--fscache-blobs /tmp/fuzz-blobs"
 fi
+# Modes a caller's seeds cannot serve (SKIP_MODES, comma-separated).
+for m in $(echo "${SKIP_MODES:-}" | tr , ' '); do
+	modes=$(echo ",$modes," | sed "s/,$m,/,/; s/^,//; s/,\$//")
+done
 # shellcheck disable=SC2086 # image and option lists are split on purpose
 erofs-fuzz --modes "${MODES:-$modes}" --file-dir /mnt/cache/fuzz-files $pmem $fscache "${COUNT:-250}" "${FUZZ_SEED:-7}" "$(nproc)" erofs_rs ${SEEDS:-/selftests/seeds/*.img} >/tmp/fuzz.log ||
 	{ tail -n 40 /tmp/fuzz.log; exit 1; }
