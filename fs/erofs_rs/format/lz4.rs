@@ -235,8 +235,7 @@ fn decode<const PARTIAL: bool>(src: &[u8], dst: &mut [u8]) -> Result<usize> {
 #[inline(never)]
 fn fast_sequences(src: &[u8], ip: &mut usize, dst: &mut [u8], op: &mut usize) -> Result<()> {
     let bad = Error::BadCompressedData;
-    let (Some(ilimit), Some(olimit)) = (src.len().checked_sub(FAST_IN_MARGIN), dst.len().checked_sub(FAST_OUT_MARGIN))
-    else {
+    let (Some(ilimit), Some(olimit)) = (src.len().checked_sub(FAST_IN_MARGIN), dst.len().checked_sub(FAST_OUT_MARGIN)) else {
         return Ok(());
     };
     let (mut i, mut o) = (*ip, *op);
