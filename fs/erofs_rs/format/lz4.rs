@@ -301,9 +301,9 @@ fn fast_sequences(src: &[u8], ip: &mut usize, dst: &mut [u8], op: &mut usize) ->
             } else if offset >= 8 {
                 // Each 8-byte chunk reads only bytes written before it.
                 let w: &mut [u8; 36] = dst.get_mut(from..from + 36).and_then(|w| w.try_into().ok()).ok_or(bad)?;
-                move_chunk::<8, 36>(w, 0, offset).ok_or(bad)?;
-                move_chunk::<8, 36>(w, 8, offset + 8).ok_or(bad)?;
-                move_chunk::<2, 36>(w, 16, offset + 16).ok_or(bad)?;
+                move_n::<8>(w, 0, offset).ok_or(bad)?;
+                move_n::<8>(w, 8, offset + 8).ok_or(bad)?;
+                move_n::<2>(w, 16, offset + 16).ok_or(bad)?;
             } else {
                 copy_short_period(dst, o, offset, 18).ok_or(bad)?;
             }
@@ -360,15 +360,6 @@ fn copy_chunks_16(dst: &mut [u8], src: &[u8]) {
     for (d, s) in d.iter_mut().zip(s) {
         *d = *s;
     }
-}
-
-/// Copies `N` bytes within a fixed window through a register (the source
-/// chunk ends at or before the destination, or is read whole first).
-#[inline(always)]
-fn move_chunk<const N: usize, const W: usize>(w: &mut [u8; W], from: usize, to: usize) -> Option<()> {
-    let chunk: [u8; N] = w.get(from..from.checked_add(N)?)?.try_into().ok()?;
-    w.get_mut(to..to.checked_add(N)?)?.copy_from_slice(&chunk);
-    Some(())
 }
 
 /// Copies an `n`-byte match from `dist` (at least `N`) bytes back in
