@@ -31,6 +31,7 @@
 #include <linux/statfs.h>
 #include <linux/uidgid.h>
 #include <linux/xattr.h>
+#include <linux/workqueue.h>
 #include <linux/xz.h>
 #include <linux/zlib.h>
 #include <linux/zstd.h>
@@ -63,8 +64,10 @@ dev_t erofs_rs_bdev_dev(struct super_block *sb);
 void erofs_rs_set_fsid(struct kstatfs *buf, u8 *uuid, u64 dev);
 struct inode *erofs_rs_folio_inode(struct folio *folio);
 unsigned int erofs_rs_num_possible_cpus(void);
+struct workqueue_struct *erofs_rs_alloc_workqueue(const char *name);
 struct inode *erofs_rs_readahead_inode(struct readahead_control *rac);
 struct folio *erofs_rs_readahead_folio(struct readahead_control *rac);
+unsigned int erofs_rs_readahead_count(struct readahead_control *rac);
 bool erofs_rs_is_err(const void *ptr);
 long erofs_rs_ptr_err(const void *ptr);
 void *erofs_rs_err_ptr(long error);

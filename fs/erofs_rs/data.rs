@@ -243,6 +243,18 @@ pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
     if !di.is_compressed() {
         prefetch_plain(sbi, di, start, len);
     }
+    // Compressed readahead of more than a few pages is decoded on the
+    // module's workqueue, as the C driver decodes it once its bios
+    // complete (z_erofs_decompress_kickoff): a sequential reader goes on
+    // copying the window before while the next one is decoded on another
+    // CPU. Smaller requests (up to Z_EROFS_MAX_SYNC_DECOMPRESS_BYTES,
+    // which C decodes in the caller) and random reads stay here.
+    if di.is_compressed() && len > ASYNC_DECOMPRESS_MIN_BYTES {
+        if let Some(batch) = ra.take_batch(inode) {
+            batch.spawn(fill_batch);
+            return;
+        }
+    }
     let mut r = reader(sbi, di).whole_extents(len);
     while let Some(mut folio) = ra.next_folio() {
         let ok = fill_folio(sb, di, &mut r, &mut folio).is_ok();
@@ -253,6 +265,35 @@ pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
             break;
         }
     }
+}
+
+/// Readahead requests of compressed files larger than this are decoded
+/// on the module's workqueue (`Z_EROFS_MAX_SYNC_DECOMPRESS_BYTES` in C).
+const ASYNC_DECOMPRESS_MIN_BYTES: u64 = 12288;
+
+/// Fills the folios of a readahead batch in order with one reader, on the
+/// module's workqueue: every folio but `last` is ended as soon as it is
+/// filled; `last` is the caller's to end, with what this returns.
+fn fill_batch(inode: &Inode<Erofs>, folios: KVec<LockedFolio>, last: &mut LockedFolio) -> bool {
+    let sb = inode.super_block();
+    let sbi = sb.data();
+    let di = inode.data();
+    let first = folios.first().unwrap_or(&*last).pos();
+    let len = (last.pos() + last.size() as u64).saturating_sub(first);
+    // The reader gives its buffers back to the mount when dropped, before
+    // `last` is ended (which lets an unmount go ahead).
+    let mut r = reader(sbi, di).whole_extents(len);
+    for mut folio in folios {
+        let ok = fill_folio(sb, di, &mut r, &mut folio).is_ok();
+        folio.end(ok);
+        if !ok {
+            // The folios left (dropped here unread) and `last` are read
+            // again by read_folio, which reports the error to whoever
+            // needs the data.
+            return false;
+        }
+    }
+    fill_folio(sb, di, &mut r, last).is_ok()
 }
 
 /// Fills one folio page by page, zeroing what lies past EOF.

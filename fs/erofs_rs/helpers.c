@@ -690,3 +690,19 @@ void erofs_rs_domains_unlock(void)
 	mutex_unlock(&erofs_rs_domains_mutex);
 }
 #endif
+
+/*
+ * alloc_workqueue() is a macro on 7.x (alloc_hooks). The module's queue
+ * runs the decoding of readahead as z_erofs_workqueue does in C:
+ * unbound, high priority; max_active 0 (the default) so that readahead
+ * of a file-backed mount nested on another never waits for a free slot.
+ */
+struct workqueue_struct *erofs_rs_alloc_workqueue(const char *name)
+{
+	return alloc_workqueue("%s", WQ_UNBOUND | WQ_HIGHPRI, 0, name);
+}
+
+unsigned int erofs_rs_readahead_count(struct readahead_control *rac)
+{
+	return readahead_count(rac);
+}

@@ -60,12 +60,16 @@ struct ErofsModule {
     _blobs: vfs::pseudo::PseudoMount,
     /// Holds the shared inodes of page cache sharing (`inode_share`).
     _shared: vfs::pseudo::PseudoMount,
+    /// Where readahead of compressed files is decoded; dropped last, which
+    /// waits for every job queued.
+    _workqueue: vfs::workqueue::Workqueue,
 }
 
 impl kernel::Module for ErofsModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         #[cfg(erofs_rs_fscache)]
         let blobs = vfs::pseudo::PseudoMount::new(&vfs::fscache::BLOBS_FS)?;
+        let workqueue = vfs::workqueue::Workqueue::new()?;
         let shared = vfs::ishare::mount()?;
         let fs = vfs::Registration::new::<super_::Erofs>(module)?;
         pr_info!("filesystem type registered\n");
@@ -74,6 +78,7 @@ impl kernel::Module for ErofsModule {
             #[cfg(erofs_rs_fscache)]
             _blobs: blobs,
             _shared: shared,
+            _workqueue: workqueue,
         })
     }
 }

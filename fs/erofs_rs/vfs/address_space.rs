@@ -107,13 +107,18 @@ unsafe extern "C" fn read_folio<U: Operations>(_file: *mut bindings::file, folio
 /// Called by the VFS with a readahead request for one of our inodes or
 /// a shared inode.
 unsafe extern "C" fn readahead<U: Operations>(rac: *mut bindings::readahead_control) {
+    // SAFETY: reads the host of the live request's mapping (caller).
+    let mapping_inode = unsafe { bindings::erofs_rs_readahead_inode(rac) };
     // SAFETY: the request's mapping belongs to a live inode of ours or a
-    // shared inode.
-    let Ok(host) = (unsafe { ishare::host::<U::FileSystem>(bindings::erofs_rs_readahead_inode(rac)) }) else {
+    // shared inode (caller).
+    let Ok(host) = (unsafe { ishare::host::<U::FileSystem>(mapping_inode) }) else {
         // Folios left in the request are dropped unread by the VFS.
         return;
     };
-    // SAFETY: the request of this call, which `ra` does not outlive.
-    let mut ra = unsafe { Readahead::from_raw(rac) };
+    // Only an inode's own folios keep it alive (see `FolioBatch`).
+    let owner = if matches!(host, ishare::Host::Own(_)) { mapping_inode } else { core::ptr::null_mut() };
+    // SAFETY: the request of this call, which `ra` does not outlive;
+    // `owner` is null or the request mapping's inode.
+    let mut ra = unsafe { Readahead::from_raw(rac, owner) };
     U::readahead(host.inode(), &mut ra);
 }

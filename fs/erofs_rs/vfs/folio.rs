@@ -3,9 +3,11 @@
 //! Locked page-cache folios being filled by `read_folio` and readahead.
 
 use super::bindings;
+use super::{FileSystem, Inode};
+use core::marker::PhantomData;
+use core::ptr::NonNull;
 #[cfg(erofs_rs_fscache)]
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-#[cfg(erofs_rs_fscache)]
 use kernel::prelude::*;
 
 /// A locked folio that `read_folio` must fill and then unlock; dropped
@@ -86,6 +88,10 @@ impl LockedFolio {
     }
 }
 
+// SAFETY: a folio's lock is not the locking task's: the folio may be
+// filled and unlocked from any context, as bio completions do.
+unsafe impl Send for LockedFolio {}
+
 impl Drop for LockedFolio {
     fn drop(&mut self) {
         // SAFETY: the locked folio we were given, not ended yet (`end`
@@ -101,18 +107,44 @@ impl Drop for LockedFolio {
 ///
 /// `ptr` is the `readahead_control` passed to `->readahead`, live for the
 /// call; folios it has not handed out are unlocked by the VFS afterwards.
+/// `owner`, when not null, is the inode whose page cache the request
+/// fills, and the inode `->readahead` was handed for it (null for a
+/// shared inode, which is read through a member of another mapping).
 pub(crate) struct Readahead {
     ptr: *mut bindings::readahead_control,
+    owner: *mut bindings::inode,
 }
 
 impl Readahead {
     /// # Safety
     ///
     /// `ptr` must be the request passed to `->readahead`, and the value
-    /// must not outlive that call.
-    pub(super) unsafe fn from_raw(ptr: *mut bindings::readahead_control) -> Self {
+    /// must not outlive that call. `owner` is null or the inode of the
+    /// request's mapping.
+    pub(super) unsafe fn from_raw(ptr: *mut bindings::readahead_control, owner: *mut bindings::inode) -> Self {
         // INVARIANT: guaranteed by the caller.
-        Self { ptr }
+        Self { ptr, owner }
+    }
+
+    /// Takes every folio of the request, to be filled and ended later,
+    /// elsewhere ([`FolioBatch::spawn`]); `None` when it is not `inode`'s
+    /// own request, has no folio, or there is no memory (the folios are
+    /// then left to [`Readahead::next_folio`]).
+    pub(crate) fn take_batch<T: FileSystem>(&mut self, inode: &Inode<T>) -> Option<FolioBatch<T>> {
+        let owner = NonNull::new(self.owner).filter(|o| o.as_ptr() == inode.as_ptr())?;
+        // SAFETY: the request is live (type invariant).
+        let count = unsafe { bindings::erofs_rs_readahead_count(self.ptr) } as usize;
+        let mut folios = KVec::with_capacity(count, GFP_KERNEL).ok()?;
+        let mut last = self.next_folio()?;
+        while let Some(folio) = self.next_folio() {
+            // Within the capacity (the request's page count bounds its
+            // folio count), so never allocating; on failure the folio
+            // pushed is dropped, which ends it unread.
+            folios.push(core::mem::replace(&mut last, folio), GFP_KERNEL).ok()?;
+        }
+        // INVARIANT: `last` is a locked folio of `owner`'s page cache
+        // (the request's mapping is the owner's).
+        Some(FolioBatch { inode: owner, folios, last, _type: PhantomData })
     }
 
     /// The file range the request covers: (offset, length) in bytes.
@@ -285,5 +317,58 @@ impl Drop for FolioRange {
     fn drop(&mut self) {
         // SAFETY: our own reference (type invariant), dropped once.
         unsafe { RangeState::put(self.state, true) };
+    }
+}
+
+/// The folios of a readahead request, taken to be filled on the module's
+/// workqueue (as the C driver decodes readahead in `z_erofs_workqueue`).
+///
+/// # Invariants
+///
+/// `inode` is an inode of `T`, and `last` a locked folio of its page
+/// cache, locked until the batch is consumed. A locked folio keeps its
+/// inode, and with it the superblock, alive: eviction (and so unmounting)
+/// waits for it in truncate_inode_pages_final. `folios` are locked
+/// folios of the same page cache, before `last` in file order.
+pub(crate) struct FolioBatch<T: FileSystem> {
+    inode: NonNull<bindings::inode>,
+    folios: KVec<LockedFolio>,
+    last: LockedFolio,
+    _type: PhantomData<fn() -> T>,
+}
+
+// SAFETY: the folios may be ended from any context (`LockedFolio` is
+// Send), and the inode is only used through a shared reference while
+// `last` keeps it alive; an inode of `T` is shared between tasks by the
+// VFS anyway (its data is `Sync`, required by `FileSystem`).
+unsafe impl<T: FileSystem> Send for FolioBatch<T> {}
+
+/// What fills a [`FolioBatch`]: given the inode, every folio but the
+/// last, to be ended as they are filled, and the last one, to be filled
+/// only; it returns whether the last one was filled.
+pub(crate) type BatchFill<T> = fn(&Inode<T>, KVec<LockedFolio>, &mut LockedFolio) -> bool;
+
+impl<T: FileSystem> FolioBatch<T> {
+    /// Fills the batch with `fill` on the module's workqueue, or, when the
+    /// queue cannot take it, leaves its folios unread (the VFS reads them
+    /// one by one when they are wanted).
+    pub(crate) fn spawn(self, fill: BatchFill<T>) {
+        // On failure the job is dropped with the batch, which ends every
+        // folio unread.
+        let _ = super::workqueue::spawn(move || self.fill_here(fill));
+    }
+
+    /// Fills the batch with `fill` in this context.
+    pub(crate) fn fill_here(mut self, fill: BatchFill<T>) {
+        let folios = core::mem::take(&mut self.folios);
+        // SAFETY: `last` is locked until `end` below, which keeps the
+        // inode of `T` alive (type invariant); the reference is not used
+        // after that: `fill` cannot keep it beyond its call.
+        let inode = unsafe { Inode::<T>::from_raw(self.inode.as_ptr()) };
+        let ok = fill(inode, folios, &mut self.last);
+        // `fill` may have swapped `last` with another folio of the batch,
+        // still locked: whichever is here is the one ended last.
+        let Self { last, .. } = self;
+        last.end(ok);
     }
 }

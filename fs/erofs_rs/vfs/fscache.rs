@@ -368,8 +368,9 @@ unsafe extern "C" fn blob_read_folio(_file: *mut bindings::file, folio: *mut bin
 ///
 /// Called by the page cache with a readahead request on a blob inode.
 unsafe extern "C" fn blob_readahead(rac: *mut bindings::readahead_control) {
-    // SAFETY: the request of this call, which `ra` does not outlive.
-    let mut ra = unsafe { Readahead::from_raw(rac) };
+    // SAFETY: the request of this call, which `ra` does not outlive; no
+    // owner: blob folios are read as a range, never as a batch.
+    let mut ra = unsafe { Readahead::from_raw(rac, core::ptr::null_mut()) };
     if let Some(range) = ra.into_range() {
         // SAFETY: the request's mapping is a blob inode's.
         let _ = read_blob_range(range, unsafe { (*rac).mapping });

@@ -38,6 +38,7 @@ pub(crate) mod ishare;
 pub(crate) mod printk;
 pub(crate) mod pseudo;
 pub(crate) mod super_block;
+pub(crate) mod workqueue;
 pub(crate) mod xattr;
 
 pub(crate) use compat::{ARef, AlwaysRefCounted};
