@@ -3,11 +3,13 @@
 //! Compressed data (fs/erofs/zdata.c): the extent walk of the format core
 //! (`format::zdata`) fed with decoded extents from buffers of this mount.
 //!
-//! A [`ZReader`] serves one `read_folio` or one readahead batch. It keeps
-//! the extent it decoded last, so the folios of a readahead batch that
-//! share an extent are filled from one decompression; the page locks of
-//! those folios make concurrent readers of the same range wait for it
-//! rather than decode again.
+//! A [`ZReader`] serves one `read_folio` or one readahead batch (decoded
+//! on the module's workqueue when larger than a few pages, as the C
+//! driver decodes readahead after its bios complete; see
+//! `data::readahead`). It keeps the extent it decoded last, so the folios
+//! of a readahead batch that share an extent are filled from one
+//! decompression; the page locks of those folios make concurrent readers
+//! of the same range wait for it rather than decode again.
 //!
 //! Unlike the C driver, which decompresses straight into the page-cache
 //! folios a pcluster covers (vmapping them, with bounce pages for the
