@@ -255,16 +255,21 @@ pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
             return;
         }
     }
-    let mut r = reader(sbi, di).whole_extents(len);
-    while let Some(mut folio) = ra.next_folio() {
-        let ok = fill_folio(sb, di, &mut r, &mut folio).is_ok();
+    fill_in_order(sb, di, &mut reader(sbi, di).whole_extents(len), core::iter::from_fn(|| ra.next_folio()));
+}
+
+/// Fills and ends `folios` in order with one reader, up to the first that
+/// fails; returns whether all were filled. The folios not taken are left
+/// to read_folio, which reports the error to whoever needs the data.
+fn fill_in_order(sb: &SuperBlock<Erofs>, di: &ErofsInode, r: &mut ZReader<'_>, folios: impl IntoIterator<Item = LockedFolio>) -> bool {
+    for mut folio in folios {
+        let ok = fill_folio(sb, di, r, &mut folio).is_ok();
         folio.end(ok);
         if !ok {
-            // The rest is left to read_folio, which reports the error to
-            // whoever needs the data.
-            break;
+            return false;
         }
     }
+    true
 }
 
 /// Readahead requests of compressed files larger than this are decoded
@@ -283,17 +288,9 @@ fn fill_batch(inode: &Inode<Erofs>, folios: KVec<LockedFolio>, last: &mut Locked
     // The reader gives its buffers back to the mount when dropped, before
     // `last` is ended (which lets an unmount go ahead).
     let mut r = reader(sbi, di).whole_extents(len);
-    for mut folio in folios {
-        let ok = fill_folio(sb, di, &mut r, &mut folio).is_ok();
-        folio.end(ok);
-        if !ok {
-            // The folios left (dropped here unread) and `last` are read
-            // again by read_folio, which reports the error to whoever
-            // needs the data.
-            return false;
-        }
-    }
-    fill_folio(sb, di, &mut r, last).is_ok()
+    // After a failure the folios left are dropped unread, and `last` is
+    // ended unread by the caller.
+    fill_in_order(sb, di, &mut r, folios) && fill_folio(sb, di, &mut r, last).is_ok()
 }
 
 /// Fills one folio page by page, zeroing what lies past EOF.

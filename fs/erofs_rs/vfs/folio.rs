@@ -361,9 +361,8 @@ impl<T: FileSystem> FolioBatch<T> {
     /// Fills the batch with `fill` in this context.
     pub(crate) fn fill_here(mut self, fill: BatchFill<T>) {
         let folios = core::mem::take(&mut self.folios);
-        // SAFETY: `last` is locked until `end` below, which keeps the
-        // inode of `T` alive (type invariant); the reference is not used
-        // after that: `fill` cannot keep it beyond its call.
+        // `fill` cannot keep the reference beyond its call.
+        // SAFETY: `last` stays locked until `end` below: the inode lives.
         let inode = unsafe { Inode::<T>::from_raw(self.inode.as_ptr()) };
         let ok = fill(inode, folios, &mut self.last);
         // `fill` may have swapped `last` with another folio of the batch,

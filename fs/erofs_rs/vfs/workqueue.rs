@@ -37,9 +37,9 @@ impl Drop for Workqueue {
     fn drop(&mut self) {
         let wq = QUEUE.swap(ptr::null_mut(), Ordering::AcqRel);
         if !wq.is_null() {
-            // SAFETY: the queue made by `new`, destroyed once (swapped out
-            // above); destroy_workqueue first runs every job queued, so
-            // none outlives the module's code.
+            // destroy_workqueue first runs every job queued, so none
+            // outlives the module's code.
+            // SAFETY: the queue made by `new`, destroyed once (swapped out).
             unsafe { bindings::destroy_workqueue(wq) };
         }
     }
@@ -53,10 +53,9 @@ pub(crate) fn spawn<F: FnOnce() + Send + 'static>(job: F) -> Result {
     if wq.is_null() {
         return Err(ENODEV);
     }
-    // SAFETY: a live workqueue: it is destroyed only when the module is
-    // unloaded, after every caller of `spawn` (one of our filesystem
-    // operations) has returned. Our bindings and the kernel crate's name
-    // the same C type.
+    // The queue is destroyed only at unload, after every caller of
+    // `spawn` (a filesystem operation of ours) has returned.
+    // SAFETY: a live workqueue; both bindings name the same C type.
     let queue = unsafe { kernel::workqueue::Queue::from_raw(wq.cast::<kernel::bindings::workqueue_struct>()) };
     queue.try_spawn(GFP_KERNEL, job).map_err(|_| ENOMEM)
 }
