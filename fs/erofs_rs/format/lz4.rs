@@ -170,8 +170,14 @@ fn decode<const PARTIAL: bool>(src: &[u8], dst: &mut [u8]) -> Result<usize> {
     // Invariants of the loop: ip <= iend and op <= oend, both at the start
     // of a sequence.
     let (mut ip, mut op) = (0usize, 0usize);
+    // Where the fast path stops (its room, see `fast_sequences`): once
+    // past them, the careful path takes every sequence left without
+    // calling it again (a call that returns at once costs its prologue).
+    let fast_until = (iend.saturating_sub(FAST_IN_MARGIN), oend.saturating_sub(FAST_OUT_MARGIN));
     loop {
-        fast_sequences(src, &mut ip, dst, &mut op)?;
+        if ip <= fast_until.0 && op <= fast_until.1 {
+            fast_sequences(src, &mut ip, dst, &mut op)?;
+        }
         // The careful path: one sequence near the ends of the buffers, or
         // one the fast path left (a literal run or match too long for the
         // room it keeps).
@@ -276,8 +282,14 @@ fn fast_sequences(src: &[u8], ip: &mut usize, dst: &mut [u8], op: &mut usize) ->
             if p > ilimit || lit > ilimit - p || lit > olimit - o {
                 break;
             }
-            let run = round_up_16(lit);
-            copy_chunks_16(dst.get_mut(o..o + run).ok_or(bad)?, src.get(p..p + run).ok_or(bad)?);
+            // Most long runs are shorter than 32 bytes: one 32-byte copy,
+            // and a loop only for what is past it (a loop from the start
+            // mispredicted its exit on most runs).
+            copy_n::<32>(src, p, dst, o).ok_or(bad)?;
+            if lit > 32 {
+                let run = round_up_16(lit);
+                copy_chunks_16(dst.get_mut(o + 32..o + run).ok_or(bad)?, src.get(p + 32..p + run).ok_or(bad)?);
+            }
             i = p + lit;
             o += lit;
             offset = u16::from_le_bytes([*src.get(i).ok_or(bad)?, *src.get(i + 1).ok_or(bad)?]) as usize;
@@ -305,7 +317,7 @@ fn fast_sequences(src: &[u8], ip: &mut usize, dst: &mut [u8], op: &mut usize) ->
                 move_n::<8>(w, 8, offset + 8).ok_or(bad)?;
                 move_n::<2>(w, 16, offset + 16).ok_or(bad)?;
             } else {
-                copy_short_period(dst, o, offset, 18).ok_or(bad)?;
+                copy_short_period_18(dst, o, offset).ok_or(bad)?;
             }
             o += mlen + 4;
             continue;
@@ -378,6 +390,30 @@ fn copy_overlapping<const N: usize>(buf: &mut [u8], op: usize, dist: usize, n: u
     Some(())
 }
 
+/// The distance over which a match of period `p` (under 8, the index)
+/// repeats with at least 8 bytes: the smallest multiple of `p` of at
+/// least 8.
+const PERIOD_DISTANCE: [usize; 8] = [8, 8, 8, 9, 8, 10, 12, 14];
+
+/// Copies a match of up to 18 bytes whose offset is under 8, as
+/// [`copy_short_period`] does but in line, without a loop: the first 8
+/// bytes one by one, then two 8-byte chunks from the period's distance
+/// back. Writes up to 6 bytes past the 18 (the fast path's room).
+#[inline(always)]
+fn copy_short_period_18(buf: &mut [u8], op: usize, offset: usize) -> Option<()> {
+    let offset = offset & 7;
+    let from = op.checked_sub(offset)?;
+    // Every index below is under 32: offset + 24 at most.
+    let w: &mut [u8; 32] = buf.get_mut(from..from.checked_add(32)?)?.try_into().ok()?;
+    for k in 0..8 {
+        w[offset + k] = w[k];
+    }
+    let back = PERIOD_DISTANCE[offset];
+    // `back` is at most `offset + 8`: no wrap.
+    move_n::<8>(w, (offset + 8).wrapping_sub(back), offset + 8)?;
+    move_n::<8>(w, (offset + 16).wrapping_sub(back), offset + 16)
+}
+
 /// Copies an `n`-byte match whose offset is under 8 (a short period
 /// repeated): the first 8 bytes one by one, which makes the output
 /// periodic over a distance of at least 8 (the smallest multiple of the
@@ -385,8 +421,6 @@ fn copy_overlapping<const N: usize>(buf: &mut [u8], op: usize, dist: usize, n: u
 /// back. Writes up to 7 bytes past the match plus 8.
 #[inline(always)]
 fn copy_short_period(buf: &mut [u8], op: usize, offset: usize, n: usize) -> Option<()> {
-    // The distance: the smallest multiple of the period of at least 8.
-    const DISTANCE: [u8; 8] = [8, 8, 8, 9, 8, 10, 12, 14];
     let offset = offset & 7;
     let from = op.checked_sub(offset)?;
     let w: &mut [u8; 16] = buf.get_mut(from..from.checked_add(16)?)?.try_into().ok()?;
@@ -394,7 +428,7 @@ fn copy_short_period(buf: &mut [u8], op: usize, offset: usize, n: usize) -> Opti
         w[offset + k] = w[k];
     }
     if n > 8 {
-        copy_overlapping::<8>(buf, op + 8, DISTANCE[offset] as usize, n - 8)?;
+        copy_overlapping::<8>(buf, op + 8, PERIOD_DISTANCE[offset], n - 8)?;
     }
     Some(())
 }
