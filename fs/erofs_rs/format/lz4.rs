@@ -333,11 +333,13 @@ fn fast_sequences(src: &[u8], ip: &mut usize, dst: &mut [u8], op: &mut usize) ->
         }
         i = p;
         let run = round_up_16(mlen);
-        if mlen <= 32 && offset >= 32 {
-            // Most long matches: one 32-byte chunk from wholly before it.
-            let (done, ahead) = dst.split_at_mut(o);
-            let source = done.get(from..).and_then(|s| s.first_chunk::<32>()).ok_or(bad)?;
-            ahead.first_chunk_mut::<32>().ok_or(bad)?.copy_from_slice(source);
+        if mlen <= 32 && offset >= 16 {
+            // Most long matches: two 16-byte chunks, each reading only
+            // bytes written before it (one branch whether or not the
+            // match overlaps its source, as for short matches).
+            let span = dst.get_mut(from..o.checked_add(32).ok_or(bad)?).ok_or(bad)?;
+            move_n::<16>(span, 0, offset).ok_or(bad)?;
+            move_n::<16>(span, 16, offset + 16).ok_or(bad)?;
         } else if offset >= run {
             // Its source lies wholly before it.
             let (done, ahead) = dst.split_at_mut(o);
@@ -414,21 +416,30 @@ fn copy_short_period_18(buf: &mut [u8], op: usize, offset: usize) -> Option<()> 
     move_n::<8>(w, (offset + 16).wrapping_sub(back), offset + 16)
 }
 
-/// Copies an `n`-byte match whose offset is under 8 (a short period
-/// repeated): the first 8 bytes one by one, which makes the output
-/// periodic over a distance of at least 8 (the smallest multiple of the
-/// period that is), and the rest in 8-byte chunks from that distance
-/// back. Writes up to 7 bytes past the match plus 8.
-#[inline(always)]
+/// The largest multiple of a period `p` (under 8, the index) of at most
+/// 16: how far a 16-byte pattern of the period advances.
+const PERIOD_STEP: [usize; 8] = [16, 16, 16, 15, 16, 15, 12, 14];
+
+/// Copies an `n`-byte match (at least 16) whose offset is under 8 (a
+/// short period repeated, mostly runs of one byte): its first 16 bytes
+/// one by one, then that 16-byte pattern stored again and again from a
+/// register, each time advanced by a whole number of periods. Writes up
+/// to 15 bytes past the match. Out of line: rare, and long.
+#[inline(never)]
 fn copy_short_period(buf: &mut [u8], op: usize, offset: usize, n: usize) -> Option<()> {
     let offset = offset & 7;
     let from = op.checked_sub(offset)?;
-    let w: &mut [u8; 16] = buf.get_mut(from..from.checked_add(16)?)?.try_into().ok()?;
-    for k in 0..8 {
+    let w: &mut [u8; 32] = buf.get_mut(from..from.checked_add(32)?)?.try_into().ok()?;
+    for k in 0..16 {
         w[offset + k] = w[k];
     }
-    if n > 8 {
-        copy_overlapping::<8>(buf, op + 8, PERIOD_DISTANCE[offset], n - 8)?;
+    let pattern: [u8; 16] = *w[offset..].first_chunk::<16>()?;
+    let step = PERIOD_STEP[offset];
+    let span = buf.get_mut(op..op.checked_add(n)?.checked_add(16)?)?;
+    let mut i = step;
+    while i < n {
+        span.get_mut(i..i + 16)?.copy_from_slice(&pattern);
+        i += step;
     }
     Some(())
 }
