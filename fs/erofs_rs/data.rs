@@ -205,7 +205,12 @@ pub(crate) fn with_block<R>(sbi: &ErofsSb, di: &ErofsInode, index: u64, f: impl 
 pub(crate) fn read_folio(inode: &Inode<Erofs>, mut folio: LockedFolio) -> Result {
     let sb = inode.super_block();
     let sbi = sb.data();
-    let r = fill_folio(sb, inode.data(), &mut reader(sbi, inode.data()), &mut folio);
+    let di = inode.data();
+    let mut r = reader(sbi, di);
+    if di.is_compressed() {
+        r.prefetch_pclusters(di, folio.pos(), folio.size() as u64);
+    }
+    let r = fill_folio(sb, di, &mut r, &mut folio);
     folio.end(r.is_ok());
     r
 }
@@ -242,20 +247,62 @@ pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
     let (start, len) = ra.range();
     if !di.is_compressed() {
         prefetch_plain(sbi, di, start, len);
+        fill_in_order(sb, di, &mut reader(sbi, di).whole_extents(len), core::iter::from_fn(|| ra.next_folio()));
+        return;
     }
+    // The VFS asks for a lone page only for a read it takes as random:
+    // such a request reads its own pclusters (all at once) and decodes
+    // what it needs of them. Unlike C, it is not grown to whole extents:
+    // the pages around it would be decoded into our buffer and copied,
+    // and under TCG those copies cost more than the page cache hits they
+    // bring (docs/readmore-2026-12-07.md). Longer requests are.
+    if len <= vfs::PAGE_SIZE as u64 {
+        reader(sbi, di).prefetch_pclusters(di, start, len);
+    } else {
+        readmore(sbi, di, ra, start, len);
+    }
+    let (start, len) = ra.range();
     // Compressed readahead of more than a few pages is decoded on the
     // module's workqueue, as the C driver decodes it once its bios
     // complete (z_erofs_decompress_kickoff): a sequential reader goes on
     // copying the window before while the next one is decoded on another
     // CPU. Smaller requests (up to Z_EROFS_MAX_SYNC_DECOMPRESS_BYTES,
-    // which C decodes in the caller) and random reads stay here.
-    if di.is_compressed() && len > ASYNC_DECOMPRESS_MIN_BYTES {
+    // which C decodes in the caller) stay here.
+    if len > ASYNC_DECOMPRESS_MIN_BYTES {
         if let Some(batch) = ra.take_batch(inode) {
             batch.spawn(fill_batch);
             return;
         }
     }
     fill_in_order(sb, di, &mut reader(sbi, di).whole_extents(len), core::iter::from_fn(|| ra.next_folio()));
+}
+
+/// z_erofs_pcluster_readmore: grows a compressed readahead request to the
+/// pages wholly inside the extents its first and last bytes lie in. Those
+/// pages are decoded anyway (a pcluster decodes from its start, and
+/// readahead decodes whole extents), so they are kept as page cache
+/// rather than decoded again by the next request, which then starts at an
+/// extent's start. Unlike C, a page across the last extent's end is not
+/// added: it would read the next pcluster too.
+fn readmore(sbi: &ErofsSb, di: &ErofsInode, ra: &mut Readahead, start: u64, len: u64) {
+    let page = vfs::PAGE_SIZE as u64;
+    let Some(last) = start.checked_add(len).and_then(|end| end.checked_sub(1)) else { return };
+    let r = reader(sbi, di);
+    if let Some((_, ext_end)) = r.extent_of(di, last) {
+        let end = if ext_end >= di.size { di.size.checked_next_multiple_of(page) } else { Some(ext_end / page * page) };
+        if let Some(end) = end.filter(|&end| end > last + 1) {
+            ra.expand(start, end - start);
+        }
+    }
+    // The leading edge second: readahead_expand stops at the first page
+    // it finds cached, before it grows the trailing edge.
+    if let Some((head, _)) = r.extent_of(di, start) {
+        let first = head.checked_next_multiple_of(page).unwrap_or(u64::MAX);
+        if first < start {
+            let (_, now) = ra.range();
+            ra.expand(first, start - first + now);
+        }
+    }
 }
 
 /// Fills and ends `folios` in order with one reader, up to the first that

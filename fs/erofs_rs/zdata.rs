@@ -33,7 +33,7 @@ use crate::decompressor::{Decompressors, KernelDecompressor};
 use crate::format::decompress::decode_extent;
 use crate::format::inode::InodeLayout;
 use crate::format::zdata::{self as fz, ReadCtx};
-use crate::format::zmap::{ZExtent, ZInfo};
+use crate::format::zmap::{self, ZExtent, ZInfo, ZKind};
 use crate::format::{self, data::DeviceMode, read_exact, Source};
 use crate::super_::{CacheStrategy, Erofs, ErofsSb};
 use crate::vfs::address_space::{self, Ops};
@@ -171,6 +171,52 @@ impl<'a> ZReader<'a> {
         self.whole = batch_len > crate::vfs::PAGE_SIZE as u64;
         self.read_ahead = self.whole;
         self
+    }
+
+    /// The file range `[la, la + llen)` of the extent holding byte `pos`
+    /// of compressed `inode` (to the next pcluster), `None` when it
+    /// cannot be mapped (the read that follows reports why).
+    pub(crate) fn extent_of(&self, inode: &InodeLayout, pos: u64) -> Option<(u64, u64)> {
+        let zi = self.zinfo(inode).ok()?;
+        let ext = zmap::map(&self.sbi.src, &self.sbi.disk, inode, &zi, pos, true).ok()?;
+        Some((ext.la, ext.la.checked_add(ext.llen)?))
+    }
+
+    /// Starts the device reads of every pcluster behind file bytes
+    /// `[start, start + len)` of `inode` before any of them is decoded,
+    /// when they are more than one: a request whose pages span several
+    /// pclusters (a page across an extent boundary, common with 4 KiB
+    /// pclusters) then waits for one round of I/O rather than one per
+    /// pcluster, as the C driver submits every bio of a request before it
+    /// decodes (z_erofs_runqueue). A single pcluster is read when it is
+    /// decoded. Errors are left to the decode that follows.
+    pub(crate) fn prefetch_pclusters(&mut self, inode: &InodeLayout, start: u64, len: u64) {
+        /// Pclusters a request starts at most (a one-page request spans
+        /// a few; readahead batches prefetch a window instead).
+        const MAX_PCLUSTERS: usize = 16;
+        let sbi = self.sbi;
+        let Ok(zi) = self.zinfo(inode) else { return };
+        let end = start.saturating_add(len).min(inode.size);
+        let mut pos = start;
+        for n in 0..MAX_PCLUSTERS {
+            if pos >= end {
+                return;
+            }
+            let Ok(ext) = zmap::map(&sbi.src, &sbi.disk, inode, &zi, pos, true) else { return };
+            let ext_end = ext.la.saturating_add(ext.llen);
+            if ext.la > pos || ext_end <= pos || (n == 0 && ext_end >= end) {
+                // Corrupt (left to the decode), or one pcluster serves
+                // the whole request.
+                return;
+            }
+            let stored = !(ext.inline || matches!(ext.kind, ZKind::Fragment { .. } | ZKind::Hole));
+            if stored {
+                if let Ok((dev, off)) = fz::stored_location(&sbi.src, &sbi.disk, sbi.devices, &ext) {
+                    sbi.src.prefetch(dev, off, ext.plen);
+                }
+            }
+            pos = ext_end;
+        }
     }
 
     /// A buffer of at least `len` bytes, reusing `spare` when it is large

@@ -155,6 +155,18 @@ impl Readahead {
         (pos as u64, len as u64)
     }
 
+    /// Grows the request to cover `[start, start + len)`
+    /// (readahead_expand): folios of that range not in the page cache are
+    /// added to it, on each side up to the first one that is there. Call
+    /// before taking any folio.
+    pub(crate) fn expand(&mut self, start: u64, len: u64) {
+        let (Ok(start), Ok(len)) = (i64::try_from(start), usize::try_from(len)) else { return };
+        // SAFETY: the request is live (type invariant); the folios
+        // readahead_expand adds are locked and part of the request, handed
+        // out by `next_folio` or unlocked by the VFS like the others.
+        unsafe { bindings::readahead_expand(self.ptr, start, len) };
+    }
+
     /// The next folio of the request, locked and not uptodate; it must be
     /// ended with [`LockedFolio::end`].
     pub(crate) fn next_folio(&mut self) -> Option<LockedFolio> {
