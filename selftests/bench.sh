@@ -9,15 +9,45 @@
 # and memory lines:
 #   M IMAGE DRIVER slab_per_inode BYTES | M IMAGE DRIVER cached_after_read BYTES
 #
-#   bench.sh REPS [ONLY [MAX_REPS]]
+#   bench.sh REPS [ONLY [MAX_REPS [PERFKIT]]]
 # ONLY, an extended regex, keeps the runs whose "IMAGE WORKLOAD" matches
 # (workloads: the run names below, mount+umount-x20, memory). Workloads
 # of erofs images run on past REPS, up to MAX_REPS (3 x REPS), until the
-# ratio of the two drivers is stable.
+# ratio of the two drivers is stable. PERFKIT, the name of a disk with
+# perf and its libraries (tools/lib/common.sh perf_kit): the first
+# repetition of every erofs workload runs under perf record, and its flat
+# profile is printed, a line per symbol after the number of samples
+# (10,000 a second on each CPU, idle included):
+#   P IMAGE WORKLOAD DRIVER samples N
+#   P IMAGE WORKLOAD DRIVER PERCENT DSO SYMBOL
 . /selftests/lib.sh
 reps=$1
 only=${2:-.}
 max_reps=${3:-$((reps * 3))}
+perf=""
+if [ -n "${4:-}" ]; then
+	mkdir -p /perfkit
+	mount -o ro "$(disk_of "$4")" /perfkit
+	for loader in /perfkit/lib/ld-linux*; do :; done
+	perf="$loader --library-path /perfkit/lib /perfkit/perf"
+	echo -1 >/proc/sys/kernel/perf_event_paranoid
+	echo 0 >/proc/sys/kernel/kptr_restrict
+fi
+
+# Runs a workload command, under perf record when profiling (its first
+# repetition of an erofs image), and prints the flat profile.
+measure() { # image workload driver rep command...
+	if [ -z "$perf" ] || [ "$4" != 1 ] || [ -z "$(drivers "$1" | grep erofs)" ]; then
+		shift 4
+		"$@"
+		return
+	fi
+	p_img=$1 p_wl=$2 p_drv=$3
+	shift 4
+	$perf record -q -e cpu-clock -F 10000 -a -o /tmp/perf.data -- "$@" || return
+	$perf report -i /tmp/perf.data --stdio --sort dso,sym --percent-limit 0.3 2>/dev/null |
+		awk -v p="P $p_img $p_wl $p_drv" '/^# Samples:/ { print p, "samples", $3 } /^ *[0-9.]+%/ { $1 = $1; print p, $0 }' | head -n 60 >&2
+}
 
 wanted() { # image workload
 	echo "$1 $2" | grep -Eq -- "$only"
@@ -76,7 +106,7 @@ run() { # image workload cold|warm command...
 			else
 				"$@" >/dev/null
 			fi
-			r=$("$@") || { echo "E $img $wl $drv failed"; umount /mnt/b; continue; }
+			r=$(measure "$img" "$wl" "$drv" "$rep" "$@") || { echo "E $img $wl $drv failed"; umount /mnt/b; continue; }
 			echo "R $img $wl $drv $rep $r"
 			case $drv in
 			erofs) c_ns="$c_ns ${r%% *}" ;;

@@ -107,3 +107,28 @@ build_module() {
 }
 
 export PATH="$HOME/.cargo/bin:$PATH"
+
+# An ext4 image holding the host's perf and the libraries it loads (with
+# their loader), for profiling in the guest, whose busybox root has none:
+# run there as LOADER --library-path LIB perf. Cached by perf's hash.
+perf_kit() {
+	if ! command -v perf >/dev/null; then
+		apt-get update -q >/dev/null
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q linux-perf >/dev/null
+	fi
+	local bin key img dir
+	bin=$(readlink -f "$(command -v perf)")
+	key=$(sha256sum "$bin" | cut -c1-12)
+	img=$CACHE/perfkit-$key.img
+	if [ ! -f "$img" ]; then
+		dir=$(mktemp -d)
+		mkdir -p "$dir/lib"
+		cp "$bin" "$dir/perf"
+		ldd "$bin" | awk '$3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }' |
+			while read -r lib; do cp -L "$lib" "$dir/lib/"; done
+		mkfs.ext4 -q -F -d "$dir" "$img.tmp" 128M >/dev/null
+		mv "$img.tmp" "$img"
+		rm -rf "$dir"
+	fi
+	echo "$img"
+}
