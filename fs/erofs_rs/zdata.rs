@@ -231,9 +231,12 @@ impl<'a> ZReader<'a> {
         if let Some(b) = self.sbi.z.buffers.lock().take_free(len) {
             return Ok(b);
         }
-        // New buffers are made at least a page long, so that buffers
-        // of small extents serve each other.
-        KVVec::from_elem(0u8, len.max(4096), GFP_KERNEL).map_err(|_| format::Error::NoMemory)
+        // New buffers are made a power of two long, at least a page, so
+        // that the pool's buffers serve extents of other sizes (made to
+        // each extent's own size, a buffer fits only the extents no
+        // longer than the one it was made for).
+        let size = len.max(4096).checked_next_power_of_two().unwrap_or(len);
+        KVVec::from_elem(0u8, size, GFP_KERNEL).map_err(|_| format::Error::NoMemory)
     }
 
     /// Decodes the first `len` bytes of extent `ext`.
