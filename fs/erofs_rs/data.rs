@@ -250,18 +250,19 @@ pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
         fill_in_order(sb, di, &mut reader(sbi, di).whole_extents(len), core::iter::from_fn(|| ra.next_folio()));
         return;
     }
-    // The VFS asks for a lone page only for a read it takes as random:
-    // such a request reads its own pclusters (all at once) and decodes
+    // Every request reads its own pclusters, all at once, before any is
+    // decoded (`ZReader::prefetch_pclusters`). The VFS asks for a lone
+    // page only for a read it takes as random: such a request decodes
     // what it needs of them. Unlike C, it is not grown to whole extents:
     // the pages around it would be decoded into our buffer and copied,
     // and under TCG those copies cost more than the page cache hits they
-    // bring (docs/readmore-2026-12-07.md). Longer requests are.
-    if len <= vfs::PAGE_SIZE as u64 {
-        reader(sbi, di).prefetch_pclusters(di, start, len);
-    } else {
+    // bring (docs/compressed-reads-2026-12-07.md). Longer requests are.
+    if len > vfs::PAGE_SIZE as u64 {
         readmore(sbi, di, ra, start, len);
     }
     let (start, len) = ra.range();
+    let mut r = reader(sbi, di).whole_extents(len);
+    r.prefetch_pclusters(di, start, len);
     // Compressed readahead of more than a few pages is decoded on the
     // module's workqueue, as the C driver decodes it once its bios
     // complete (z_erofs_decompress_kickoff): a sequential reader goes on
@@ -274,7 +275,7 @@ pub(crate) fn readahead(inode: &Inode<Erofs>, ra: &mut Readahead) {
             return;
         }
     }
-    fill_in_order(sb, di, &mut reader(sbi, di).whole_extents(len), core::iter::from_fn(|| ra.next_folio()));
+    fill_in_order(sb, di, &mut r, core::iter::from_fn(|| ra.next_folio()));
 }
 
 /// z_erofs_pcluster_readmore: grows a compressed readahead request to the

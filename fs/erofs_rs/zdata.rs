@@ -21,8 +21,9 @@
 //!
 //! `cache_strategy=`: the C driver keeps compressed pages in a managed
 //! cache unless it is `disabled`. Here compressed bytes are always read
-//! through the device's page cache (reclaimable like any page cache, and
-//! read ahead 128 KiB past each pcluster), and the strategy decides what
+//! through the device's page cache (reclaimable like any page cache; the
+//! pclusters of a request are read at once before any is decoded), and
+//! the strategy decides what
 //! happens to the decoded extent a reader ends with: `disabled` drops it;
 //! `readahead` and `readaround` keep it among the last few (at most
 //! [`ZCACHE_BYTES`]), so the next batch or a nearby random read that
@@ -40,9 +41,6 @@ use crate::vfs::address_space::{self, Ops};
 use crate::vfs::{Inode, LockedFolio, Readahead};
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Mutex};
-
-/// How far past a pcluster the device is read ahead.
-const PREFETCH_BYTES: u64 = 128 << 10;
 
 /// Decoded bytes a mount keeps at most (one largest extent, 12 MiB, fits).
 const ZCACHE_BYTES: usize = 16 << 20;
@@ -148,18 +146,14 @@ pub(crate) struct ZReader<'a> {
     whole: bool,
     /// The buffer multi-block pclusters are read into.
     stored: Option<KVVec<u8>>,
-    /// Device and end offset of the last prefetch started.
-    prefetched: (u16, u64),
-    /// Read the device ahead of the pclusters decoded: for readahead
-    /// batches of more than a page, which the VFS makes for sequential
-    /// reads, not for a lone random read (a one-page batch) or
-    /// `read_folio`.
-    read_ahead: bool,
+    /// Device and byte range of the last device read this reader
+    /// started.
+    prefetched: (u16, u64, u64),
 }
 
 impl<'a> ZReader<'a> {
     pub(crate) fn new(sbi: &'a ErofsSb, inode_zinfo: Option<(u64, format::Result<ZInfo>)>) -> Self {
-        Self { sbi, zinfo: inode_zinfo, last: None, whole: false, stored: None, prefetched: (0, 0), read_ahead: false }
+        Self { sbi, zinfo: inode_zinfo, last: None, whole: false, stored: None, prefetched: (0, 0, 0) }
     }
 
     /// A reader for a readahead batch of `batch_len` bytes. Batches of
@@ -169,7 +163,6 @@ impl<'a> ZReader<'a> {
     /// random read) decodes what it needs, as `read_folio` does.
     pub(crate) fn whole_extents(mut self, batch_len: u64) -> Self {
         self.whole = batch_len > crate::vfs::PAGE_SIZE as u64;
-        self.read_ahead = self.whole;
         self
     }
 
@@ -184,38 +177,56 @@ impl<'a> ZReader<'a> {
 
     /// Starts the device reads of every pcluster behind file bytes
     /// `[start, start + len)` of `inode` before any of them is decoded,
-    /// when they are more than one: a request whose pages span several
-    /// pclusters (a page across an extent boundary, common with 4 KiB
-    /// pclusters) then waits for one round of I/O rather than one per
-    /// pcluster, as the C driver submits every bio of a request before it
-    /// decodes (z_erofs_runqueue). A single pcluster is read when it is
-    /// decoded. Errors are left to the decode that follows.
+    /// pclusters that follow each other on the device in one read: a
+    /// request then waits for one round of I/O rather than one per
+    /// pcluster (a page across an extent boundary spans two, common with
+    /// 4 KiB pclusters), as the C driver submits every bio of a request
+    /// before it decodes (z_erofs_runqueue). Nothing past the request is
+    /// read: the VFS's readahead window says how far ahead a reader
+    /// wants. Errors are left to the decode that follows.
     pub(crate) fn prefetch_pclusters(&mut self, inode: &InodeLayout, start: u64, len: u64) {
-        /// Pclusters a request starts at most (a one-page request spans
-        /// a few; readahead batches prefetch a window instead).
-        const MAX_PCLUSTERS: usize = 16;
+        /// Extents a request walks at most (a bound on a corrupt map; a
+        /// request is at most a readahead window, a few hundred pages).
+        const MAX_EXTENTS: usize = 1024;
         let sbi = self.sbi;
         let Ok(zi) = self.zinfo(inode) else { return };
         let end = start.saturating_add(len).min(inode.size);
         let mut pos = start;
-        for n in 0..MAX_PCLUSTERS {
+        // The run of adjacent pclusters not started yet: device, range.
+        let mut run: Option<(u16, u64, u64)> = None;
+        for _ in 0..MAX_EXTENTS {
             if pos >= end {
-                return;
+                break;
             }
-            let Ok(ext) = zmap::map(&sbi.src, &sbi.disk, inode, &zi, pos, true) else { return };
+            let Ok(ext) = zmap::map(&sbi.src, &sbi.disk, inode, &zi, pos, true) else { break };
             let ext_end = ext.la.saturating_add(ext.llen);
-            if ext.la > pos || ext_end <= pos || (n == 0 && ext_end >= end) {
-                // Corrupt (left to the decode), or one pcluster serves
-                // the whole request.
-                return;
-            }
-            let stored = !(ext.inline || matches!(ext.kind, ZKind::Fragment { .. } | ZKind::Hole));
-            if stored {
-                if let Ok((dev, off)) = fz::stored_location(&sbi.src, &sbi.disk, sbi.devices, &ext) {
-                    sbi.src.prefetch(dev, off, ext.plen);
-                }
+            if ext.la > pos || ext_end <= pos {
+                break;
             }
             pos = ext_end;
+            if ext.inline || matches!(ext.kind, ZKind::Fragment { .. } | ZKind::Hole) {
+                continue;
+            }
+            let Ok((dev, off)) = fz::stored_location(&sbi.src, &sbi.disk, sbi.devices, &ext) else { break };
+            let pend = off.saturating_add(ext.plen);
+            run = match run {
+                Some((d, s, e)) if d == dev && e == off => Some((d, s, pend)),
+                // Deduplicated pclusters may be shared or out of order.
+                Some((d, s, e)) if d == dev && off >= s && pend <= e => Some((d, s, e)),
+                other => {
+                    self.start_read(other);
+                    Some((dev, off, pend))
+                }
+            };
+        }
+        self.start_read(run);
+    }
+
+    /// Starts reading a run of pclusters (see `prefetch_pclusters`).
+    fn start_read(&mut self, run: Option<(u16, u64, u64)>) {
+        if let Some((dev, start, end)) = run {
+            self.sbi.src.prefetch(dev, start, end - start);
+            self.prefetched = (dev, start, end);
         }
     }
 
@@ -245,15 +256,13 @@ impl<'a> ZReader<'a> {
         let plen = usize::try_from(ext.plen).map_err(|_| format::Error::BadCompressedLayout)?;
         let (dev, off) = fz::stored_location(&sbi.src, &sbi.disk, sbi.devices, ext)?;
         let end = off.saturating_add(ext.plen);
-        if !ext.inline && (self.prefetched.0 != dev || end > self.prefetched.1 || off.saturating_add(PREFETCH_BYTES) < self.prefetched.1) {
-            // One I/O for the whole pcluster rather than one per page, and,
-            // for sequential reads, ahead of it: the pclusters of a file are
-            // mostly laid out in order, so the next reads find their data
-            // under way. Started again only once a pcluster leaves the
-            // window (each start looks up every page of the window).
-            let len = if self.read_ahead { ext.plen.max(PREFETCH_BYTES) } else { ext.plen };
-            sbi.src.prefetch(dev, off, len);
-            self.prefetched = (dev, off.saturating_add(len));
+        let (pdev, pstart, pend) = self.prefetched;
+        if !ext.inline && !(pdev == dev && off >= pstart && end <= pend) {
+            // One I/O for the whole pcluster rather than one per page
+            // (unless `prefetch_pclusters` started it with the others of
+            // the request).
+            sbi.src.prefetch(dev, off, ext.plen);
+            self.prefetched = (dev, off, end);
         }
         let mut out = self.buffer(len, spare)?;
         let r = match out.get_mut(..len) {
