@@ -291,6 +291,7 @@ fn readmore(sbi: &ErofsSb, di: &ErofsInode, ra: &mut Readahead, start: u64, len:
     let r = reader(sbi, di);
     if let Some((_, ext_end)) = r.extent_of(di, last) {
         let end = if ext_end >= di.size { di.size.checked_next_multiple_of(page) } else { Some(ext_end / page * page) };
+        let end = end.map(|end| end.min(last.saturating_add(1 + READMORE_MAX_BYTES)));
         if let Some(end) = end.filter(|&end| end > last + 1) {
             ra.expand(start, end - start);
         }
@@ -298,13 +299,20 @@ fn readmore(sbi: &ErofsSb, di: &ErofsInode, ra: &mut Readahead, start: u64, len:
     // The leading edge second: readahead_expand stops at the first page
     // it finds cached, before it grows the trailing edge.
     if let Some((head, _)) = r.extent_of(di, start) {
-        let first = head.checked_next_multiple_of(page).unwrap_or(u64::MAX);
+        let first = head.checked_next_multiple_of(page).unwrap_or(u64::MAX).max(start.saturating_sub(READMORE_MAX_BYTES));
         if first < start {
             let (_, now) = ra.range();
             ra.expand(first, start - first + now);
         }
     }
 }
+
+/// How far readmore grows a request on each side at most: more than any
+/// extent of 64 KiB pclusters, a bound on what a big-pcluster extent (or
+/// a corrupt map) adds to one request. A request cut short of its
+/// extent's end leaves the rest to the next one, which decodes the
+/// extent again.
+const READMORE_MAX_BYTES: u64 = 2 << 20;
 
 /// Fills and ends `folios` in order with one reader, up to the first that
 /// fails; returns whether all were filled. The folios not taken are left
@@ -327,7 +335,7 @@ const ASYNC_DECOMPRESS_MIN_BYTES: u64 = 12288;
 /// Fills the folios of a readahead batch in order with one reader, on the
 /// module's workqueue: every folio but `last` is ended as soon as it is
 /// filled; `last` is the caller's to end, with what this returns.
-fn fill_batch(inode: &Inode<Erofs>, folios: KVec<LockedFolio>, last: &mut LockedFolio) -> bool {
+fn fill_batch(inode: &Inode<Erofs>, folios: KVVec<LockedFolio>, last: &mut LockedFolio) -> bool {
     let sb = inode.super_block();
     let sbi = sb.data();
     let di = inode.data();

@@ -134,7 +134,10 @@ impl Readahead {
         let owner = NonNull::new(self.owner).filter(|o| o.as_ptr() == inode.as_ptr())?;
         // SAFETY: the request is live (type invariant).
         let count = unsafe { bindings::erofs_rs_readahead_count(self.ptr) } as usize;
-        let mut folios = KVec::with_capacity(count, GFP_KERNEL).ok()?;
+        // kvmalloc: a request grown to a big extent holds thousands of
+        // folios, more than kmalloc should be asked for (it warns when it
+        // cannot give them; kvmalloc falls back to vmalloc quietly).
+        let mut folios = KVVec::with_capacity(count, GFP_KERNEL).ok()?;
         let mut last = self.next_folio()?;
         while let Some(folio) = self.next_folio() {
             // Within the capacity (the request's page count bounds its
@@ -344,7 +347,7 @@ impl Drop for FolioRange {
 /// folios of the same page cache, before `last` in file order.
 pub(crate) struct FolioBatch<T: FileSystem> {
     inode: NonNull<bindings::inode>,
-    folios: KVec<LockedFolio>,
+    folios: KVVec<LockedFolio>,
     last: LockedFolio,
     _type: PhantomData<fn() -> T>,
 }
@@ -358,7 +361,7 @@ unsafe impl<T: FileSystem> Send for FolioBatch<T> {}
 /// What fills a [`FolioBatch`]: given the inode, every folio but the
 /// last, to be ended as they are filled, and the last one, to be filled
 /// only; it returns whether the last one was filled.
-pub(crate) type BatchFill<T> = fn(&Inode<T>, KVec<LockedFolio>, &mut LockedFolio) -> bool;
+pub(crate) type BatchFill<T> = fn(&Inode<T>, KVVec<LockedFolio>, &mut LockedFolio) -> bool;
 
 impl<T: FileSystem> FolioBatch<T> {
     /// Fills the batch with `fill` on the module's workqueue, or, when the
@@ -372,7 +375,7 @@ impl<T: FileSystem> FolioBatch<T> {
 
     /// Fills the batch with `fill` in this context.
     pub(crate) fn fill_here(mut self, fill: BatchFill<T>) {
-        let folios = core::mem::take(&mut self.folios);
+        let folios = core::mem::replace(&mut self.folios, KVVec::new());
         // `fill` cannot keep the reference beyond its call.
         // SAFETY: `last` stays locked until `end` below: the inode lives.
         let inode = unsafe { Inode::<T>::from_raw(self.inode.as_ptr()) };
