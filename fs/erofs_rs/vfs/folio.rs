@@ -161,12 +161,12 @@ impl Readahead {
     /// Grows the request to cover `[start, start + len)`
     /// (readahead_expand): folios of that range not in the page cache are
     /// added to it, on each side up to the first one that is there. Call
-    /// before taking any folio.
+    /// before taking any folio. The folios added are locked and part of
+    /// the request like the others: handed out by `next_folio`, or
+    /// unlocked by the VFS when not taken.
     pub(crate) fn expand(&mut self, start: u64, len: u64) {
         let (Ok(start), Ok(len)) = (i64::try_from(start), usize::try_from(len)) else { return };
-        // SAFETY: the request is live (type invariant); the folios
-        // readahead_expand adds are locked and part of the request, handed
-        // out by `next_folio` or unlocked by the VFS like the others.
+        // SAFETY: the request is live (type invariant).
         unsafe { bindings::readahead_expand(self.ptr, start, len) };
     }
 
