@@ -389,6 +389,16 @@ void erofs_rs_inode_set_dax(struct inode *inode)
 	inode->i_flags |= S_DAX;
 }
 
+/*
+ * Lets the page cache of `inode` hold folios of more than one page, as
+ * erofs_fill_inode allows every inode's (mapping_set_large_folios is
+ * inline).
+ */
+void erofs_rs_inode_set_large_folios(struct inode *inode)
+{
+	mapping_set_large_folios(inode->i_mapping);
+}
+
 bool erofs_rs_inode_is_dax(const struct inode *inode)
 {
 	return IS_DAX(inode);

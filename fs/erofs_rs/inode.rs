@@ -83,6 +83,7 @@ pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParam
         link: None,
         nohighmem: false,
         dax: false,
+        large_folios: false,
     };
     match di.file_type() {
         FileType::Regular => {
@@ -91,6 +92,11 @@ pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParam
             // Flat (not tail-packed) and chunk-based data lies in whole
             // blocks on the devices, which DAX maps directly.
             params.dax = sbi.opts.dax == DaxMode::Always && matches!(di.datalayout, INODE_FLAT_PLAIN | INODE_CHUNK_BASED);
+            // Large folios, as erofs_fill_inode allows: readahead then
+            // fills a window with a few folios rather than one per page,
+            // and copy_page_to_iter reads them whole. Our fscache aops
+            // fill page-sized folios only.
+            params.large_folios = fscache_aops(sbi).is_none() || di.is_compressed();
         }
         FileType::Directory => {
             params.iops = &namei::EROFS_DIR_IOPS;

@@ -42,6 +42,10 @@ pub(crate) struct InodeParams<T: FileSystem> {
     pub(crate) nohighmem: bool,
     /// Data read and mapped straight from the device's memory (S_DAX).
     pub(crate) dax: bool,
+    /// The page cache of the inode may hold folios of more than one
+    /// page (`mapping_set_large_folios`): its `aops` fill folios of any
+    /// size.
+    pub(crate) large_folios: bool,
 }
 
 /// One allocation of our inode slab: the VFS inode first, so a pointer
@@ -223,6 +227,9 @@ unsafe fn setup_new<T: FileSystem>(ptr: *mut bindings::inode, p: InodeParams<T>,
         }
         if p.dax {
             bindings::erofs_rs_inode_set_dax(ptr);
+        }
+        if p.large_folios {
+            bindings::erofs_rs_inode_set_large_folios(ptr);
         }
         let fmt = p.mode as u32 & bindings::S_IFMT;
         if matches!(fmt, bindings::S_IFCHR | bindings::S_IFBLK | bindings::S_IFIFO | bindings::S_IFSOCK) {
