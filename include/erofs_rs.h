@@ -44,6 +44,7 @@ void erofs_rs_errorfc(struct fs_context *fc, const char *msg);
 const char *erofs_rs_param_string(struct fs_parameter *param);
 struct folio *erofs_rs_read_mapping_folio(struct address_space *mapping, pgoff_t index);
 void *erofs_rs_kmap_local_folio(struct folio *folio, size_t offset);
+void *erofs_rs_folio_address(struct folio *folio);
 void erofs_rs_kunmap_local(const void *addr);
 struct page *erofs_rs_kmap_folio_page(struct folio *folio, size_t offset, void **addr);
 void erofs_rs_kunmap_put_page(struct page *page);

@@ -349,22 +349,30 @@ fn fill_batch(inode: &Inode<Erofs>, folios: KVVec<LockedFolio>, last: &mut Locke
     fill_in_order(sb, di, &mut r, folios) && fill_folio(sb, di, &mut r, last).is_ok()
 }
 
-/// Fills one folio page by page, zeroing what lies past EOF.
+/// Fills one folio, zeroing what lies past EOF: as one range when its
+/// bytes can be addressed at once (a large folio is then one read, and
+/// the extents inside it are decoded straight into it), else page by
+/// page.
 fn fill_folio(sb: &SuperBlock<Erofs>, di: &ErofsInode, r: &mut ZReader<'_>, folio: &mut LockedFolio) -> Result {
     let pos = folio.pos();
+    if let Some(done) = folio.with_bytes(|buf| fill_bytes(sb, di, r, pos, buf)) {
+        return done;
+    }
     let page = vfs::PAGE_SIZE;
     let mut off = 0;
     while off < folio.size() {
-        let start = pos + off as u64;
-        let valid = if start >= di.size { 0 } else { (di.size - start).min(page as u64) as usize };
-        folio.with_page(off, |buf| -> Result {
-            let (data, tail) = buf.split_at_mut(valid);
-            read_file(r, di, start, data).map_err(|e| fs_error(sb, format_args!("read nid {} @ {}", di.nid, start), e))?;
-            tail.fill(0);
-            Ok(())
-        })?;
+        folio.with_page(off, |buf| fill_bytes(sb, di, r, pos + off as u64, buf))?;
         off += page;
     }
+    Ok(())
+}
+
+/// Fills `buf` with file bytes from `start` on, zeros past EOF.
+fn fill_bytes(sb: &SuperBlock<Erofs>, di: &ErofsInode, r: &mut ZReader<'_>, start: u64, buf: &mut [u8]) -> Result {
+    let valid = if start >= di.size { 0 } else { (di.size - start).min(buf.len() as u64) as usize };
+    let (data, tail) = buf.split_at_mut(valid);
+    read_file(r, di, start, data).map_err(|e| fs_error(sb, format_args!("read nid {} @ {}", di.nid, start), e))?;
+    tail.fill(0);
     Ok(())
 }
 

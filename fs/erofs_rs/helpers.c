@@ -37,6 +37,18 @@ void *erofs_rs_kmap_local_folio(struct folio *folio, size_t offset)
 	return kmap_local_folio(folio, offset);
 }
 
+/*
+ * The address of the whole of `folio`, its pages one after the other,
+ * or NULL where a folio may lie in highmem (only a page of it can be
+ * mapped at a time there).
+ */
+void *erofs_rs_folio_address(struct folio *folio)
+{
+	if (IS_ENABLED(CONFIG_HIGHMEM))
+		return NULL;
+	return folio_address(folio);
+}
+
 void erofs_rs_kunmap_local(const void *addr)
 {
 	kunmap_local(addr);

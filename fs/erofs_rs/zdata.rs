@@ -11,13 +11,16 @@
 //! decompression; the page locks of those folios make concurrent readers
 //! of the same range wait for it rather than decode again.
 //!
-//! Unlike the C driver, which decompresses straight into the page-cache
-//! folios a pcluster covers (vmapping them, with bounce pages for the
-//! parts of an extent outside the request), the extent is decoded into a
-//! buffer of the mount and copied out. That keeps the format core free of
-//! page handling; the copy is measured by `make bench` against the C
-//! driver. Buffers come from a small per-mount pool, so steady reading
-//! allocates nothing.
+//! The C driver decompresses straight into the page-cache folios a
+//! pcluster covers (vmapping them, with bounce pages for the parts of an
+//! extent outside the request). Here an extent that lies wholly inside
+//! one folio being read (regular files have large folios, addressed as
+//! one slice) is decoded straight into it; any other is decoded into a
+//! buffer of the mount and copied out, which keeps the format core free
+//! of page handling and maps nothing (under TCG a `vm_map_ram` teardown
+//! cost more than the copy, docs/compressed-reads-2026-11-29.md).
+//! Buffers come from a small per-mount pool, so steady reading allocates
+//! nothing.
 //!
 //! `cache_strategy=`: the C driver keeps compressed pages in a managed
 //! cache unless it is `disabled`. Here compressed bytes are always read
@@ -250,8 +253,24 @@ impl<'a> ZReader<'a> {
         KVVec::from_elem(0u8, size, GFP_KERNEL).map_err(|_| format::Error::NoMemory)
     }
 
-    /// Decodes the first `len` bytes of extent `ext`.
+    /// Decodes the first `len` bytes of extent `ext` into a buffer.
     fn decode(&mut self, nid: u64, ext: &ZExtent, len: usize, spare: Option<KVVec<u8>>) -> format::Result<Decoded> {
+        let mut out = self.buffer(len, spare)?;
+        let r = match out.get_mut(..len) {
+            Some(o) => self.decode_to(ext, o),
+            None => Err(format::Error::NoMemory),
+        };
+        match r {
+            Ok(()) => Ok(Decoded { nid, ext: *ext, len, buf: out }),
+            Err(e) => {
+                self.sbi.z.buffers.lock().give_back(out);
+                Err(e)
+            }
+        }
+    }
+
+    /// Decodes the first `out.len()` bytes of extent `ext` into `out`.
+    fn decode_to(&mut self, ext: &ZExtent, out: &mut [u8]) -> format::Result<()> {
         let sbi = self.sbi;
         let plen = usize::try_from(ext.plen).map_err(|_| format::Error::BadCompressedLayout)?;
         let (dev, off) = fz::stored_location(&sbi.src, &sbi.disk, sbi.devices, ext)?;
@@ -264,18 +283,7 @@ impl<'a> ZReader<'a> {
             sbi.src.prefetch(dev, off, ext.plen);
             self.prefetched = (dev, off, end);
         }
-        let mut out = self.buffer(len, spare)?;
-        let r = match out.get_mut(..len) {
-            Some(o) => self.decode_into(ext, dev, off, plen, o),
-            None => Err(format::Error::NoMemory),
-        };
-        match r {
-            Ok(()) => Ok(Decoded { nid, ext: *ext, len, buf: out }),
-            Err(e) => {
-                sbi.z.buffers.lock().give_back(out);
-                Err(e)
-            }
-        }
+        self.decode_into(ext, dev, off, plen, out)
     }
 
     /// Decodes the pcluster of `ext` (`plen` bytes at `off` on `dev`)
@@ -335,6 +343,12 @@ impl ReadCtx for ZReader<'_> {
         let need = from.checked_add(out.len()).ok_or(format::Error::BadCompressedLayout)?;
         if !matches!(&self.last, Some(d) if d.is(nid, ext) && d.len >= need) {
             let cached = self.sbi.z.buffers.lock().take_cached(nid, ext);
+            if cached.is_none() && from == 0 && out.len() as u64 == ext.llen {
+                // The read wants the whole extent (it lies inside one
+                // large folio): decoded straight into it, no buffer and
+                // no copy, as the C driver decodes into the page cache.
+                return self.decode_to(ext, out);
+            }
             let d = match cached.or_else(|| self.last.take()) {
                 Some(d) if d.is(nid, ext) && d.len >= need => d,
                 other => {

@@ -59,6 +59,23 @@ impl LockedFolio {
         r
     }
 
+    /// Calls `f` with all the bytes of the folio, writable, when they can
+    /// be addressed as one slice (its pages follow each other in the
+    /// kernel's direct map: always, unless the kernel has highmem);
+    /// `None` without calling it otherwise.
+    pub(crate) fn with_bytes<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> Option<R> {
+        // SAFETY: the folio is live and locked (type invariant).
+        let p = unsafe { bindings::erofs_rs_folio_address(self.ptr) } as *mut u8;
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: without highmem a folio's pages are contiguous in the
+        // direct map, so `p` addresses its `size()` bytes; while it is
+        // locked and not uptodate, nobody else reads or writes them.
+        let bytes = unsafe { core::slice::from_raw_parts_mut(p, self.size()) };
+        Some(f(bytes))
+    }
+
     /// Marks the folio uptodate when `ok` and unlocks it.
     pub(crate) fn end(self, ok: bool) {
         let ptr = self.ptr;
