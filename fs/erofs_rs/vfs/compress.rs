@@ -74,7 +74,10 @@ impl Inflate {
     }
 }
 
-/// A MicroLZMA decoder with a preallocated dictionary.
+/// A MicroLZMA decoder whose dictionary is the output buffer itself
+/// (XZ_SINGLE: a pcluster is decoded in one call, into one buffer), so
+/// nothing is copied out of a dictionary and none is allocated. (The C
+/// driver decodes page by page, through a preallocated dictionary.)
 ///
 /// # Invariants
 ///
@@ -88,8 +91,9 @@ unsafe impl Send for MicroLzma {}
 
 impl MicroLzma {
     pub(crate) fn new(dict_size: u32) -> Result<Self> {
-        // SAFETY: allocates a decoder state; NULL on failure.
-        let s = unsafe { bindings::xz_dec_microlzma_alloc(bindings::xz_mode_XZ_PREALLOC, dict_size.max(4096)) };
+        // SAFETY: allocates a decoder state; NULL on failure. In
+        // XZ_SINGLE mode the size only bounds what the stream may ask.
+        let s = unsafe { bindings::xz_dec_microlzma_alloc(bindings::xz_mode_XZ_SINGLE, dict_size.max(4096)) };
         if s.is_null() {
             return Err(ENOMEM);
         }
@@ -111,7 +115,9 @@ impl MicroLzma {
             out_pos: 0,
             out_size: out.len(),
         };
-        // SAFETY: `b` points at `input` and `out`, alive for the call.
+        // SAFETY: `b` points at `input` and `out`, alive for the call;
+        // it is the only call of this decode (XZ_SINGLE allows more only
+        // with the same output buffer).
         let r = unsafe { bindings::xz_dec_microlzma_run(self.s, &mut b) };
         let full = b.out_pos == out.len();
         if full && (r == bindings::xz_ret_XZ_STREAM_END || (partial && r == bindings::xz_ret_XZ_OK)) {
