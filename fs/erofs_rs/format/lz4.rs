@@ -282,13 +282,24 @@ fn fast_sequences(src: &[u8], ip: &mut usize, dst: &mut [u8], op: &mut usize) ->
             if p > ilimit || lit > ilimit - p || lit > olimit - o {
                 break;
             }
-            // Most long runs are shorter than 32 bytes: one 32-byte copy,
-            // and a loop only for what is past it (a loop from the start
-            // mispredicted its exit on most runs).
-            copy_n::<32>(src, p, dst, o).ok_or(bad)?;
-            if lit > 32 {
-                let run = round_up_16(lit);
-                copy_chunks_16(dst.get_mut(o + 32..o + run).ok_or(bad)?, src.get(p + 32..p + run).ok_or(bad)?);
+            // Most long runs are at most 64 bytes: one 64-byte copy, and
+            // a loop only for what is past it (a loop from the start
+            // mispredicted its exit on most runs; a 32-byte copy
+            // mispredicted its `lit > 32` on a quarter of them, 1 in 9 of
+            // all mispredicts at 4 KiB pclusters). The output has the
+            // room (`olimit`); near the input's end, 32 bytes.
+            if p + 64 <= src.len() {
+                copy_n::<64>(src, p, dst, o).ok_or(bad)?;
+                if lit > 64 {
+                    let run = round_up_16(lit);
+                    copy_chunks_16(dst.get_mut(o + 64..o + run).ok_or(bad)?, src.get(p + 64..p + run).ok_or(bad)?);
+                }
+            } else {
+                copy_n::<32>(src, p, dst, o).ok_or(bad)?;
+                if lit > 32 {
+                    let run = round_up_16(lit);
+                    copy_chunks_16(dst.get_mut(o + 32..o + run).ok_or(bad)?, src.get(p + 32..p + run).ok_or(bad)?);
+                }
             }
             i = p + lit;
             o += lit;
