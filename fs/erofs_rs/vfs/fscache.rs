@@ -419,7 +419,9 @@ fn with_registry<R>(f: impl FnOnce(&mut KVec<DomainEntry>) -> R) -> R {
 }
 
 /// Takes element `i` out of `v`, the last one taking its place (6.12's
-/// `KVec` has no removal).
+/// `KVec` has no removal). An emptied `v` gives its buffer back: the
+/// registry is a static, never dropped, so a buffer it kept would outlive
+/// the module (kmemleak found them after rmmod).
 fn swap_remove<T>(v: &mut KVec<T>, i: usize) -> T {
     let last = v.len() - 1;
     v.as_mut_slice().swap(i, last);
@@ -428,6 +430,9 @@ fn swap_remove<T>(v: &mut KVec<T>, i: usize) -> T {
     let item = unsafe { v.as_ptr().add(last).read() };
     // SAFETY: the elements below `last` stay initialised.
     unsafe { v.set_len(last) };
+    if v.is_empty() {
+        *v = KVec::new();
+    }
     item
 }
 
