@@ -115,9 +115,9 @@ impl MicroLzma {
             out_pos: 0,
             out_size: out.len(),
         };
-        // SAFETY: `b` points at `input` and `out`, alive for the call;
-        // it is the only call of this decode (XZ_SINGLE allows more only
-        // with the same output buffer).
+        // XZ_SINGLE allows more calls only with the same output buffer;
+        // this decode makes one.
+        // SAFETY: `b` points at `input` and `out`, alive for the call.
         let r = unsafe { bindings::xz_dec_microlzma_run(self.s, &mut b) };
         let full = b.out_pos == out.len();
         if full && (r == bindings::xz_ret_XZ_STREAM_END || (partial && r == bindings::xz_ret_XZ_OK)) {

@@ -69,9 +69,10 @@ impl LockedFolio {
         if p.is_null() {
             return None;
         }
-        // SAFETY: without highmem a folio's pages are contiguous in the
-        // direct map, so `p` addresses its `size()` bytes; while it is
-        // locked and not uptodate, nobody else reads or writes them.
+        // Without highmem a folio's pages are contiguous in the direct
+        // map; while it is locked and not uptodate, nobody else reads or
+        // writes them.
+        // SAFETY: `p` addresses the folio's `size()` bytes, ours alone.
         let bytes = unsafe { core::slice::from_raw_parts_mut(p, self.size()) };
         Some(f(bytes))
     }
