@@ -103,6 +103,7 @@ struct dax_device *erofs_rs_dax_get(struct block_device *bdev, u64 *part_off);
 void erofs_rs_dax_put(struct dax_device *dax);
 void erofs_rs_inode_set_dax(struct inode *inode);
 void erofs_rs_inode_set_large_folios(struct inode *inode);
+void erofs_rs_inode_cache_no_acl(struct inode *inode);
 bool erofs_rs_inode_is_dax(const struct inode *inode);
 ssize_t erofs_rs_dax_read_iter(struct kiocb *iocb, struct iov_iter *to, const struct iomap_ops *ops);
 vm_fault_t erofs_rs_dax_fault(struct vm_fault *vmf, unsigned int order, const struct iomap_ops *ops);

@@ -411,6 +411,18 @@ void erofs_rs_inode_set_large_folios(struct inode *inode)
 	mapping_set_large_folios(inode->i_mapping);
 }
 
+/*
+ * Records that `inode` has no POSIX ACL, so permission checks never ask
+ * for one (cache_no_acl is inline; without CONFIG_FS_POSIX_ACL there is
+ * nothing to record).
+ */
+void erofs_rs_inode_cache_no_acl(struct inode *inode)
+{
+#ifdef CONFIG_FS_POSIX_ACL
+	cache_no_acl(inode);
+#endif
+}
+
 bool erofs_rs_inode_is_dax(const struct inode *inode)
 {
 	return IS_DAX(inode);

@@ -84,6 +84,9 @@ pub(crate) fn read_inode(sb: &SuperBlock<Erofs>, nid: u64) -> Result<(InodeParam
         nohighmem: false,
         dax: false,
         large_folios: false,
+        // erofs_read_inode caches "no ACL" as 7.x does (6.12's C driver
+        // asks get_acl, which finds none in the same cases).
+        no_acl: crate::format::xattr::has_no_acl(&sbi.src, disk, &di, c_erofs::NOACL_FROM_NAME_FILTER),
     };
     match di.file_type() {
         FileType::Regular => {

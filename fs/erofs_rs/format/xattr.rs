@@ -110,6 +110,52 @@ impl XattrIbody {
     }
 }
 
+/// Whether the name filter `name_filter` of an inode's xattr header says
+/// the inode has no xattr `name` of prefix `index` (a set bit means
+/// absent; a filter has no false "absent"). Only where the superblock
+/// says its filters are valid.
+fn filter_rules_out(sb: &SuperBlock, name_filter: u32, index: u8, name: &[u8]) -> bool {
+    if !sb.has_xattr_filter() || sb.xattr_filter_reserved != 0 {
+        return false;
+    }
+    let bit = xxh32(name, XATTR_FILTER_SEED.wrapping_add(index as u32)) & (XATTR_FILTER_BITS - 1);
+    name_filter & (1 << bit) != 0
+}
+
+/// Whether `inode` certainly has no POSIX ACL (erofs_inode_has_noacl),
+/// so that the VFS may cache "no ACL" rather than ask on the first
+/// permission check (which leaves RCU path walk): it has no xattrs, or,
+/// with `use_filter`, its xattr header's name filter rules out both ACL
+/// names. As in C, the header counts only where it lies within one block,
+/// and it is taken as stored: a header the xattr code would refuse still
+/// rules ACLs out, and a read error says "not certain" (the ACL lookup
+/// that follows reports it).
+pub fn has_no_acl<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &InodeLayout, use_filter: bool) -> bool {
+    if inode.xattr_isize < XATTR_IBODY_HEADER_SIZE {
+        return true;
+    }
+    if !use_filter || !sb.has_xattr_filter() || sb.xattr_filter_reserved != 0 {
+        return false;
+    }
+    let Ok(iloc) = inode.iloc(sb) else { return false };
+    let blksz = sb.block_size() as u64;
+    // Where the header starts within its block: an extended inode across
+    // a block boundary ends in the next block; one that ends a block
+    // leaves no room for the header in it (erofs_read_inode's `ofs`).
+    let mut ofs = iloc % blksz + inode.inode_isize as u64;
+    if ofs > blksz {
+        ofs -= blksz;
+    }
+    if ofs + XATTR_IBODY_HEADER_SIZE as u64 > blksz {
+        return false;
+    }
+    let mut h = [0u8; XATTR_IBODY_HEADER_SIZE as usize];
+    let read = iloc.checked_add(inode.inode_isize as u64).map(|pos| read_exact(src, inode.meta_dev, pos, sb.block_size(), &mut h));
+    let Some(Ok(())) = read else { return false };
+    let Ok(filter) = xattr_ibody_header::H_NAME_FILTER.get(&h) else { return false };
+    [XATTR_INDEX_POSIX_ACL_ACCESS, XATTR_INDEX_POSIX_ACL_DEFAULT].iter().all(|&index| filter_rules_out(sb, filter, index, b""))
+}
+
 /// Where one xattr entry's parts are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct XattrEntry {
@@ -252,11 +298,8 @@ pub fn get<S: Source + ?Sized, P: LongPrefixes + ?Sized>(
         return Err(Error::BufferTooSmall);
     }
     let Some(ib) = XattrIbody::read(src, sb, inode)? else { return Err(Error::NoXattr) };
-    if sb.has_xattr_filter() && sb.xattr_filter_reserved == 0 {
-        let bit = xxh32(name, XATTR_FILTER_SEED.wrapping_add(index as u32)) & (XATTR_FILTER_BITS - 1);
-        if ib.name_filter & (1 << bit) != 0 {
-            return Err(Error::NoXattr);
-        }
+    if filter_rules_out(sb, ib.name_filter, index, name) {
+        return Err(Error::NoXattr);
     }
     let mut result = Err(Error::NoXattr);
     for_each_entry(src, sb, inode, |e| {

@@ -75,6 +75,10 @@ pub(crate) mod c_erofs {
     /// O_DIRECT reads go through iomap_dio_rw (7.x) instead of being
     /// checked for alignment first (6.12); see `data::read_iter`.
     pub(crate) const DIO_THROUGH_IOMAP: bool = cfg!(erofs_rs_c_erofs_7);
+    /// erofs_read_inode also takes "no POSIX ACL" from the xattr name
+    /// filter (7.x; see `format::xattr::has_no_acl`). 6.12 asks get_acl,
+    /// whose lookup the same filter answers: only what is cached differs.
+    pub(crate) const NOACL_FROM_NAME_FILTER: bool = cfg!(erofs_rs_c_erofs_7);
     /// fiemap reports the byte address of inline data (7.x) instead of 0.
     pub(crate) const FIEMAP_INLINE_ADDRESS: bool = cfg!(erofs_rs_c_erofs_7);
     /// Chunk-based inodes map to runs of contiguous chunks (7.x) instead

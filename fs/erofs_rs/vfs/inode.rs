@@ -46,6 +46,10 @@ pub(crate) struct InodeParams<T: FileSystem> {
     /// page (`mapping_set_large_folios`): its `aops` fill folios of any
     /// size.
     pub(crate) large_folios: bool,
+    /// The inode certainly has no POSIX ACL: the VFS records that
+    /// (`cache_no_acl`) instead of asking `get_acl` on the first
+    /// permission check, which also keeps path walks in RCU mode.
+    pub(crate) no_acl: bool,
 }
 
 /// One allocation of our inode slab: the VFS inode first, so a pointer
@@ -230,6 +234,9 @@ unsafe fn setup_new<T: FileSystem>(ptr: *mut bindings::inode, p: InodeParams<T>,
         }
         if p.large_folios {
             bindings::erofs_rs_inode_set_large_folios(ptr);
+        }
+        if p.no_acl {
+            bindings::erofs_rs_inode_cache_no_acl(ptr);
         }
         let fmt = p.mode as u32 & bindings::S_IFMT;
         if matches!(fmt, bindings::S_IFCHR | bindings::S_IFBLK | bindings::S_IFIFO | bindings::S_IFSOCK) {
