@@ -314,8 +314,14 @@ fn fast_sequences(src: &[u8], ip: &mut usize, dst: &mut [u8], op: &mut usize) ->
             }
             o += lit;
         } else {
-            let mut p = i + 1;
-            let lit = read_length(src, &mut p, lit)?;
+            // Most long runs have one length byte, in the window.
+            let (p, lit) = if input[1] != 255 {
+                (i + 2, 15 + input[1] as usize)
+            } else {
+                let mut p = i + 1;
+                let lit = read_length(src, &mut p, lit)?;
+                (p, lit)
+            };
             // After the run both buffers must still have the fast path's
             // room, for the offset and the match.
             if p > ilimit || lit > ilimit - p || lit > olimit - o {
@@ -342,7 +348,7 @@ fn fast_sequences(src: &[u8], ip: &mut usize, dst: &mut [u8], op: &mut usize) ->
             }
             i = p + lit;
             o += lit;
-            offset = u16::from_le_bytes([*src.get(i).ok_or(bad)?, *src.get(i + 1).ok_or(bad)?]) as usize;
+            offset = u16::from_le_bytes(*src.get(i..).and_then(|s| s.first_chunk::<2>()).ok_or(bad)?) as usize;
             i += 2;
         }
         // An offset that points before the output (or is 0) is corrupt.
