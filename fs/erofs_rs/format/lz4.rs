@@ -360,18 +360,14 @@ fn fast_sequences(src: &[u8], ip: &mut usize, dst: &mut [u8], op: &mut usize) ->
         if mlen < 15 {
             // A match of 4-18 bytes, written as 18; `o` is within 14 bytes
             // past `olimit`, so 32 bytes are there.
-            if offset >= 18 {
-                // Its source lies wholly before it (after a long literal
-                // run).
-                let (done, ahead) = dst.split_at_mut(o);
-                let source = done.get(from..from + 18).ok_or(bad)?;
-                ahead.get_mut(..18).ok_or(bad)?.copy_from_slice(source);
-            } else if offset >= 8 {
-                // Each 8-byte chunk reads only bytes written before it.
-                let w: &mut [u8; 36] = dst.get_mut(from..from + 36).and_then(|w| w.try_into().ok()).ok_or(bad)?;
-                move_n::<8>(w, 0, offset).ok_or(bad)?;
-                move_n::<8>(w, 8, offset + 8).ok_or(bad)?;
-                move_n::<2>(w, 16, offset + 16).ok_or(bad)?;
+            if offset >= 8 {
+                // As in the short path: one branch whether or not the
+                // match overlaps its source (after a long literal run it
+                // mostly does not; telling the two apart mispredicted).
+                let span = dst.get_mut(from..).and_then(|s| s.get_mut(..offset + 18)).ok_or(bad)?;
+                move_n::<8>(span, 0, offset).ok_or(bad)?;
+                move_n::<8>(span, 8, offset + 8).ok_or(bad)?;
+                move_n::<2>(span, 16, offset + 16).ok_or(bad)?;
             } else {
                 copy_short_period_18(dst, o, offset).ok_or(bad)?;
             }
