@@ -20,13 +20,17 @@
 //!   every short match from 8 or more back, whether or not it overlaps
 //!   its source (which is not predictable, and cost more in mispredicted
 //!   branches than the one chunk it saved);
-//! - long literal runs and long matches whose source lies wholly before
-//!   them are copied in 16-byte chunks of slices bounded once; matches
+//! - long literal runs are copied as one 64-byte chunk (a loop only past
+//!   it), long matches from at least 16 back as four 16-byte chunks
+//!   (likewise), in slices bounded once: one branch whatever the length
+//!   up to 64 and whether or not a match overlaps its source; matches
 //!   with a period under 8 get their first 8 bytes one by one, which
 //!   makes the rest a copy from at least 8 back; rarer shapes go out of
 //!   line;
-//! - near the ends of the buffers a careful path copies exact lengths;
-//!   a sequence the fast path cannot finish is left whole to it;
+//! - near the ends of the buffers a careful path copies exact lengths
+//!   (short sequences with room still the fast path's way, as liblz4's
+//!   shortcut does); a sequence the fast path cannot finish is left
+//!   whole to it;
 //! - partial and whole decodes are separate copies of the careful loop.
 //!
 //! `tools/erofs-inspect/tests/lz4.rs` holds it to liblz4 on real and
@@ -37,7 +41,8 @@ use super::{Error, Result};
 /// Room the fast path keeps: on the input side the token, a 16-byte
 /// literal copy and the offset; on the output side up to 14 literals and
 /// a match of up to 18 bytes with the slack of its wild copies (a long
-/// literal run keeps this room after it, a long match 32 bytes).
+/// literal run keeps this room after it; a long match needs 64 bytes, or
+/// its length and 32).
 const FAST_IN_MARGIN: usize = 32;
 const FAST_OUT_MARGIN: usize = 64;
 
@@ -376,28 +381,28 @@ fn fast_sequences(src: &[u8], ip: &mut usize, dst: &mut [u8], op: &mut usize) ->
         }
         let mut p = i;
         let mlen = read_length(src, &mut p, mlen)?.checked_add(4).ok_or(bad)?;
-        // Room for the match's chunks, else the careful path takes the
-        // whole sequence.
-        if mlen.saturating_add(32) > dst.len() - o {
+        // Room for the match's chunks (64 bytes at least), else the
+        // careful path takes the whole sequence.
+        if mlen.max(32).saturating_add(32) > dst.len() - o {
             i = seq_i;
             o = seq_o;
             break;
         }
         i = p;
-        let run = round_up_16(mlen);
-        if mlen <= 32 && offset >= 16 {
-            // Most long matches: two 16-byte chunks, each reading only
-            // bytes written before it (one branch whether or not the
-            // match overlaps its source, as for short matches).
-            let span = dst.get_mut(from..o.checked_add(32).ok_or(bad)?).ok_or(bad)?;
+        if offset >= 16 {
+            // Up to 64 bytes as four 16-byte chunks, each reading only
+            // bytes written before it: one branch for every long match
+            // up to 64 bytes, whether or not it overlaps its source
+            // (telling lengths or overlaps apart mispredicted). The span
+            // is sliced to its exact length, which bounds every chunk.
+            let span = dst.get_mut(from..).and_then(|s| s.get_mut(..offset + 64)).ok_or(bad)?;
             move_n::<16>(span, 0, offset).ok_or(bad)?;
             move_n::<16>(span, 16, offset + 16).ok_or(bad)?;
-        } else if offset >= run {
-            // Its source lies wholly before it.
-            let (done, ahead) = dst.split_at_mut(o);
-            copy_chunks_16(ahead.get_mut(..run).ok_or(bad)?, done.get(from..from + run).ok_or(bad)?);
-        } else if offset >= 16 {
-            copy_overlapping::<16>(dst, o, offset, mlen).ok_or(bad)?;
+            move_n::<16>(span, 32, offset + 32).ok_or(bad)?;
+            move_n::<16>(span, 48, offset + 48).ok_or(bad)?;
+            if mlen > 64 {
+                copy_overlapping::<16>(dst, o + 64, offset, mlen - 64).ok_or(bad)?;
+            }
         } else if offset >= 8 {
             copy_overlapping::<8>(dst, o, offset, mlen).ok_or(bad)?;
         } else {
