@@ -69,6 +69,17 @@ fn move_n<const N: usize>(buf: &mut [u8], from: usize, to: usize) -> Option<()> 
     Some(())
 }
 
+/// Copies a match of up to 18 bytes (written as 18) from `offset` (at
+/// least 8) back, `span` starting at its source: 8 + 8 + 2 bytes, each
+/// chunk reading only bytes written before it, so one path serves
+/// matches that overlap their source and matches that do not.
+#[inline(always)]
+fn copy_short_match(span: &mut [u8], offset: usize) -> Option<()> {
+    move_n::<8>(span, 0, offset)?;
+    move_n::<8>(span, 8, offset + 8)?;
+    move_n::<2>(span, 16, offset + 16)
+}
+
 /// Copies `n` literals in 16-byte chunks that may run up to 15 bytes past
 /// the end on both sides (the caller leaves [`WILD_SLACK`] of room).
 #[inline(always)]
@@ -264,9 +275,7 @@ fn short_sequence(src: &[u8], ip: usize, dst: &mut [u8], op: usize) -> Option<(u
     }
     dst.get_mut(op..op + 16)?.copy_from_slice(&input[1..17]);
     let span = dst.get_mut(to - offset..to + 18)?;
-    move_n::<8>(span, 0, offset)?;
-    move_n::<8>(span, 8, offset + 8)?;
-    move_n::<2>(span, 16, offset + 16)?;
+    copy_short_match(span, offset)?;
     Some((ip + lit + 3, to + mlen + 4))
 }
 
@@ -311,9 +320,7 @@ fn fast_sequences(src: &[u8], ip: &mut usize, dst: &mut [u8], op: &mut usize) ->
                 // predictable.
                 let to = o + lit;
                 let span = dst.get_mut(to.checked_sub(offset).ok_or(bad)?..to + 18).ok_or(bad)?;
-                move_n::<8>(span, 0, offset).ok_or(bad)?;
-                move_n::<8>(span, 8, offset + 8).ok_or(bad)?;
-                move_n::<2>(span, 16, offset + 16).ok_or(bad)?;
+                copy_short_match(span, offset).ok_or(bad)?;
                 o = to + mlen + 4;
                 continue;
             }
@@ -370,9 +377,7 @@ fn fast_sequences(src: &[u8], ip: &mut usize, dst: &mut [u8], op: &mut usize) ->
                 // match overlaps its source (after a long literal run it
                 // mostly does not; telling the two apart mispredicted).
                 let span = dst.get_mut(from..).and_then(|s| s.get_mut(..offset + 18)).ok_or(bad)?;
-                move_n::<8>(span, 0, offset).ok_or(bad)?;
-                move_n::<8>(span, 8, offset + 8).ok_or(bad)?;
-                move_n::<2>(span, 16, offset + 16).ok_or(bad)?;
+                copy_short_match(span, offset).ok_or(bad)?;
             } else {
                 copy_short_period_18(dst, o, offset).ok_or(bad)?;
             }

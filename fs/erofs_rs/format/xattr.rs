@@ -96,9 +96,7 @@ impl XattrIbody {
         if inode.xattr_isize < XATTR_IBODY_HEADER_SIZE {
             return Err(Error::BadXattr);
         }
-        let pos = inode.iloc(sb)?.checked_add(inode.inode_isize as u64).ok_or(Error::BadXattr)?;
-        let mut h = [0u8; 12];
-        read_exact(src, inode.meta_dev, pos, sb.block_size(), &mut h)?;
+        let h = read_ibody_header(src, sb, inode)?;
         let ib = XattrIbody {
             name_filter: xattr_ibody_header::H_NAME_FILTER.get(&h)?,
             shared_count: xattr_ibody_header::H_SHARED_COUNT.get(&h)?,
@@ -108,6 +106,14 @@ impl XattrIbody {
         }
         Ok(Some(ib))
     }
+}
+
+/// The inline xattr header of `inode` as stored, right after the inode.
+fn read_ibody_header<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &InodeLayout) -> Result<[u8; XATTR_IBODY_HEADER_SIZE as usize]> {
+    let pos = inode.iloc(sb)?.checked_add(inode.inode_isize as u64).ok_or(Error::BadXattr)?;
+    let mut h = [0u8; XATTR_IBODY_HEADER_SIZE as usize];
+    read_exact(src, inode.meta_dev, pos, sb.block_size(), &mut h)?;
+    Ok(h)
 }
 
 /// Whether the name filter `name_filter` of an inode's xattr header says
@@ -149,9 +155,7 @@ pub fn has_no_acl<S: Source + ?Sized>(src: &S, sb: &SuperBlock, inode: &InodeLay
     if ofs + XATTR_IBODY_HEADER_SIZE as u64 > blksz {
         return false;
     }
-    let mut h = [0u8; XATTR_IBODY_HEADER_SIZE as usize];
-    let read = iloc.checked_add(inode.inode_isize as u64).map(|pos| read_exact(src, inode.meta_dev, pos, sb.block_size(), &mut h));
-    let Some(Ok(())) = read else { return false };
+    let Ok(h) = read_ibody_header(src, sb, inode) else { return false };
     let Ok(filter) = xattr_ibody_header::H_NAME_FILTER.get(&h) else { return false };
     [XATTR_INDEX_POSIX_ACL_ACCESS, XATTR_INDEX_POSIX_ACL_DEFAULT].iter().all(|&index| filter_rules_out(sb, filter, index, b""))
 }
