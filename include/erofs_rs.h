@@ -31,6 +31,7 @@
 #include <linux/statfs.h>
 #include <linux/uidgid.h>
 #include <linux/xattr.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 #include <linux/xz.h>
 #include <linux/zlib.h>
@@ -49,6 +50,10 @@ void erofs_rs_kunmap_local(const void *addr);
 struct page *erofs_rs_kmap_folio_page(struct folio *folio, size_t offset, void **addr);
 void erofs_rs_kunmap_put_page(struct page *page);
 void erofs_rs_folio_put(struct folio *folio);
+struct page *erofs_rs_folio_page(struct folio *folio, size_t offset);
+void erofs_rs_page_folio_put(struct page *page);
+void *erofs_rs_vm_map_ram(struct page **pages, unsigned int count);
+void erofs_rs_vm_unmap_ram(const void *mem, unsigned int count);
 loff_t erofs_rs_folio_pos(struct folio *folio);
 size_t erofs_rs_folio_size(struct folio *folio);
 void erofs_rs_folio_end_read(struct folio *folio, bool success);

@@ -12,7 +12,7 @@ use crate::super_::{fs_error, Erofs, ErofsSb};
 use crate::vfs::compat::c_erofs;
 use crate::vfs::file::{self, IovIter, Kiocb, OpenFile};
 use crate::vfs::super_block::New;
-use crate::vfs::{self, address_space, fiemap, iomap, Bdev, Device, FiemapInfo, FileRef, Inode, IoMapping, LockedFolio, MappedBytes};
+use crate::vfs::{self, address_space, fiemap, iomap, Bdev, Device, FiemapInfo, FileRef, Inode, IoMapping, LockedFolio, MappedBytes, MappedRun};
 use crate::vfs::{Readahead, SuperBlock};
 use crate::zdata::ZReader;
 use kernel::prelude::*;
@@ -121,6 +121,12 @@ impl MetaSource {
     pub(crate) fn prefetch(&self, dev: u16, offset: u64, len: u64) {
         let Some(d) = self.devices.get(dev as usize) else { return };
         d.readahead(offset, len);
+    }
+
+    /// Device `dev`'s bytes `[offset, offset + len)` mapped as one run
+    /// (`Device::map_run`), for a pcluster of several blocks.
+    pub(crate) fn map_run(&self, dev: u16, offset: u64, len: usize) -> Result<MappedRun<'_>> {
+        self.devices.get(dev as usize).ok_or(EINVAL)?.map_run(offset, len)
     }
 
     /// The block device of device `dev`, when the mount has one.

@@ -79,6 +79,29 @@ void erofs_rs_folio_put(struct folio *folio)
 	folio_put(folio);
 }
 
+/* The page holding byte @offset of @folio (folio_page). */
+struct page *erofs_rs_folio_page(struct folio *folio, size_t offset)
+{
+	return folio_page(folio, offset / PAGE_SIZE);
+}
+
+/* Drops a reference on the folio of @page. */
+void erofs_rs_page_folio_put(struct page *page)
+{
+	folio_put(page_folio(page));
+}
+
+/* vm_map_ram on any node (NUMA_NO_NODE is a macro). */
+void *erofs_rs_vm_map_ram(struct page **pages, unsigned int count)
+{
+	return vm_map_ram(pages, count, NUMA_NO_NODE);
+}
+
+void erofs_rs_vm_unmap_ram(const void *mem, unsigned int count)
+{
+	vm_unmap_ram(mem, count);
+}
+
 loff_t erofs_rs_folio_pos(struct folio *folio)
 {
 	return folio_pos(folio);

@@ -298,8 +298,14 @@ impl<'a> ZReader<'a> {
             let stored = sbi.src.bytes(dev, off, plen)?;
             return decode_extent(&sbi.disk, ext, &stored, out, dec);
         }
-        // Larger pclusters are gathered into this reader's buffer, kept
-        // for the next one.
+        // Larger pclusters are decoded where the page cache holds them,
+        // mapped as one run, as C maps them (z_erofs_lz4_handle_overlap);
+        // when that cannot be done (too many pages, no address space),
+        // they are gathered into this reader's buffer, kept for the next
+        // one.
+        if let Ok(run) = sbi.src.map_run(dev, off, plen) {
+            return decode_extent(&sbi.disk, ext, &run, out, dec);
+        }
         let mut stored = match self.stored.take() {
             Some(b) if b.len() >= plen => b,
             other => {

@@ -288,6 +288,121 @@ impl Device {
     }
 }
 
+impl Device {
+    /// Maps the `len` bytes at `offset`, across at most [`MAX_RUN_PAGES`]
+    /// pages of the device, as one run of bytes (erofs_vm_map_ram in
+    /// C): a pcluster is then decoded where the page cache holds it
+    /// rather than gathered into a buffer first. Reads the pages in if
+    /// needed. `EINVAL` for a range outside the device or over more
+    /// pages, `EIO` when a page cannot be read, `ENOMEM` when no address
+    /// space is free; the caller can still gather the bytes page by page.
+    pub(crate) fn map_run(&self, offset: u64, len: usize) -> Result<MappedRun<'_>> {
+        let end = offset.checked_add(len as u64).ok_or(EINVAL)?;
+        if len == 0 || end > self.size() {
+            return Err(EINVAL);
+        }
+        // From here on, device offsets.
+        let (offset, end) = (offset + self.base, end + self.base);
+        let first = offset / PAGE;
+        let count = (end - 1) / PAGE - first + 1;
+        if count > MAX_RUN_PAGES as u64 {
+            return Err(EINVAL);
+        }
+        let mut run = MappedRun { pages: KVec::with_capacity(count as usize, GFP_KERNEL)?, base: core::ptr::null_mut(), ptr: core::ptr::null(), len, _dev: PhantomData };
+        for index in first..first + count {
+            // SAFETY: `mapping` is live (type invariant); the index is
+            // within the device.
+            let folio = unsafe { bindings::erofs_rs_read_mapping_folio(self.mapping, index) };
+            let folio = super::from_err_ptr(folio).map_err(|_| EIO)?;
+            if folio.is_null() {
+                return Err(EIO);
+            }
+            // SAFETY: `folio` is a referenced, uptodate folio covering
+            // page `index`.
+            let (pos, size) = unsafe { (bindings::erofs_rs_folio_pos(folio) as u64, bindings::erofs_rs_folio_size(folio) as u64) };
+            let at = index * PAGE;
+            if at < pos || at + PAGE > pos + size {
+                // SAFETY: drop the reference read_mapping_folio gave us.
+                unsafe { bindings::erofs_rs_folio_put(folio) };
+                return Err(EIO);
+            }
+            // SAFETY: the page lies inside the folio (checked above).
+            let page = unsafe { bindings::erofs_rs_folio_page(folio, (at - pos) as usize) };
+            // INVARIANT: the folio reference now belongs to the run, which
+            // drops it; within the capacity reserved, so no allocation
+            // (and no failure) here.
+            if run.pages.push(page, GFP_KERNEL).is_err() {
+                // SAFETY: not kept by the run: drop our reference.
+                unsafe { bindings::erofs_rs_folio_put(folio) };
+                return Err(ENOMEM);
+            }
+        }
+        // SAFETY: `pages` holds `count` referenced pages (above); NULL
+        // when no address space is free.
+        let base = unsafe { bindings::erofs_rs_vm_map_ram(run.pages.as_mut_ptr(), count as u32) };
+        if base.is_null() {
+            return Err(ENOMEM);
+        }
+        // INVARIANT: the pages are mapped at `base`, the range starts
+        // `offset % PAGE` into the first and ends inside the last.
+        run.base = base;
+        run.ptr = base.cast::<u8>().wrapping_add((offset % PAGE) as usize);
+        Ok(run)
+    }
+}
+
+/// Pages a [`MappedRun`] maps at most: what `vm_map_ram` serves from its
+/// per-CPU blocks (VMAP_MAX_ALLOC, one bit per page of a long), without
+/// the global vmap lock and a TLB flush on every unmap. Larger pclusters
+/// are gathered into a buffer.
+pub(crate) const MAX_RUN_PAGES: usize = 64;
+
+/// Bytes over several pages of a device's page cache, mapped as one run
+/// of bytes (`Device::map_run`); unmapped and released on drop.
+///
+/// # Invariants
+///
+/// Every entry of `pages` is a page of an uptodate page-cache folio on
+/// which we hold a reference taken by `read_mapping_folio`, released on
+/// drop. `base` is NULL, or the `vm_map_ram` mapping of all of `pages`
+/// (at most [`MAX_RUN_PAGES`]) in order, and `ptr` then points into it,
+/// valid for `len` bytes.
+pub(crate) struct MappedRun<'a> {
+    pages: KVec<*mut bindings::page>,
+    base: *mut core::ffi::c_void,
+    ptr: *const u8,
+    len: usize,
+    _dev: PhantomData<&'a Device>,
+}
+
+impl core::ops::Deref for MappedRun<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        if self.base.is_null() {
+            return &[];
+        }
+        // Page-cache pages of a read-only mount are not written while mapped.
+        // SAFETY: `ptr` maps `len` readable bytes of uptodate folios we
+        // hold references to (type invariant).
+        unsafe { core::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+impl Drop for MappedRun<'_> {
+    fn drop(&mut self) {
+        if !self.base.is_null() {
+            // SAFETY: undoes the vm_map_ram of `map_run`, of as many
+            // pages (type invariant), once.
+            unsafe { bindings::erofs_rs_vm_unmap_ram(self.base, self.pages.len() as u32) };
+        }
+        for &page in self.pages.iter() {
+            // SAFETY: a page whose folio holds our reference (type
+            // invariant), dropped once.
+            unsafe { bindings::erofs_rs_page_folio_put(page) };
+        }
+    }
+}
+
 /// A mapped piece of a page-cache folio; unmapped and released on drop.
 /// The mapping is a `kmap` of the page, not a `kmap_local` one, so values
 /// may be dropped in any order and kept across callbacks (iomap_begin to

@@ -42,7 +42,7 @@ pub(crate) mod workqueue;
 pub(crate) mod xattr;
 
 pub(crate) use compat::{ARef, AlwaysRefCounted};
-pub(crate) use device::{Bdev, Device, MappedBytes};
+pub(crate) use device::{Bdev, Device, MappedBytes, MappedRun};
 pub(crate) use dir::DirEmitter;
 pub(crate) use fiemap::FiemapInfo;
 pub(crate) use file_ref::FileRef;
@@ -88,3 +88,4 @@ fn err_ptr<P>(e: kernel::error::Error) -> *mut P {
     // SAFETY: ERR_PTR only turns the negative errno into a pointer value.
     unsafe { bindings::erofs_rs_err_ptr(e.to_errno() as _) }.cast()
 }
+
