@@ -291,7 +291,14 @@ fn short_sequence(src: &[u8], ip: usize, dst: &mut [u8], op: usize) -> Option<(u
 /// compiler knows the room most copies need and drops their bounds
 /// checks. Kept out of line: alone, its loop keeps every index and limit
 /// in a register (inlined into the careful loop, they were spilled).
+///
+/// In the kernel it sits in a text section of its own, which the module
+/// aligns to a page (see `vfs`): where the test kernels run, under QEMU's
+/// TCG, a loop that straddles two pages costs a lookup per jump between
+/// them. Only where the code lies changes (hence the `unsafe_code` lint,
+/// which flags any `link_section`, allowed here).
 #[inline(never)]
+#[cfg_attr(CONFIG_RUST, allow(unsafe_code), link_section = ".text.erofs_rs_lz4")]
 fn fast_sequences(src: &[u8], ip: &mut usize, dst: &mut [u8], op: &mut usize) -> Result<()> {
     let bad = Error::BadCompressedData;
     let (Some(ilimit), Some(olimit)) = (src.len().checked_sub(FAST_IN_MARGIN), dst.len().checked_sub(FAST_OUT_MARGIN)) else {

@@ -89,3 +89,11 @@ fn err_ptr<P>(e: kernel::error::Error) -> *mut P {
     unsafe { bindings::erofs_rs_err_ptr(e.to_errno() as _) }.cast()
 }
 
+// The text section of the LZ4 fast loop (`format::lz4::fast_sequences`,
+// which the kernel build places there), aligned to a page: the loop,
+// about 2 KiB, then never straddles one. Under QEMU's TCG, where the test
+// kernels run, a jump to another guest page is not chained to its target
+// but looked up again each time it is taken, and a loop split over two
+// pages cost 40 % more than one on a single page
+// (docs/compressed-reads-2026-12-07-late.md).
+core::arch::global_asm!(".pushsection .text.erofs_rs_lz4,\"ax\",@progbits", ".p2align 12", ".popsection");
