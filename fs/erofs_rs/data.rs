@@ -12,7 +12,9 @@ use crate::super_::{fs_error, Erofs, ErofsSb};
 use crate::vfs::compat::c_erofs;
 use crate::vfs::file::{self, IovIter, Kiocb, OpenFile};
 use crate::vfs::super_block::New;
-use crate::vfs::{self, address_space, fiemap, iomap, Bdev, Device, FiemapInfo, FileRef, Inode, IoMapping, LockedFolio, MappedBytes, MappedRun};
+use crate::vfs::{
+    self, address_space, fiemap, iomap, Bdev, Device, FiemapInfo, FileRef, Inode, IoMapping, LockedFolio, MappedBytes, MappedRun,
+};
 use crate::vfs::{Readahead, SuperBlock};
 use crate::zdata::ZReader;
 use kernel::prelude::*;

@@ -308,7 +308,13 @@ impl Device {
         if count > MAX_RUN_PAGES as u64 {
             return Err(EINVAL);
         }
-        let mut run = MappedRun { pages: KVec::with_capacity(count as usize, GFP_KERNEL)?, base: core::ptr::null_mut(), ptr: core::ptr::null(), len, _dev: PhantomData };
+        let mut run = MappedRun {
+            pages: KVec::with_capacity(count as usize, GFP_KERNEL)?,
+            base: core::ptr::null_mut(),
+            ptr: core::ptr::null(),
+            len,
+            _dev: PhantomData,
+        };
         for index in first..first + count {
             // SAFETY: `mapping` is live (type invariant); the index is
             // within the device.
