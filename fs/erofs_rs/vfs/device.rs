@@ -259,25 +259,10 @@ impl Device {
         }
         // From here on, device offsets.
         let offset = offset + self.base;
-        let end = end + self.base;
         if len == 0 || offset % PAGE + len as u64 > PAGE {
             return Err(EINVAL);
         }
-        // SAFETY: `mapping` is live; the index is within the device.
-        let folio = unsafe { bindings::erofs_rs_read_mapping_folio(self.mapping, offset / PAGE) };
-        let folio = super::from_err_ptr(folio).map_err(|_| EIO)?;
-        if folio.is_null() {
-            return Err(EIO);
-        }
-        // SAFETY: `folio` is a referenced, uptodate folio covering `offset`.
-        let pos = unsafe { bindings::erofs_rs_folio_pos(folio) } as u64;
-        // SAFETY: as above.
-        let fsize = unsafe { bindings::erofs_rs_folio_size(folio) } as u64;
-        if offset < pos || end > pos + fsize {
-            // SAFETY: drop the reference read_mapping_folio gave us.
-            unsafe { bindings::erofs_rs_folio_put(folio) };
-            return Err(EIO);
-        }
+        let (folio, pos) = self.read_page(offset / PAGE)?;
         let mut ptr = core::ptr::null_mut();
         // The folio reference passes to the returned page's owner.
         // SAFETY: the offset lies inside the folio, so does its page.
@@ -309,43 +294,24 @@ impl Device {
             return Err(EINVAL);
         }
         let mut run = MappedRun {
-            pages: KVec::with_capacity(count as usize, GFP_KERNEL)?,
+            pages: [core::ptr::null_mut(); MAX_RUN_PAGES],
+            count: 0,
             base: core::ptr::null_mut(),
             ptr: core::ptr::null(),
             len,
             _dev: PhantomData,
         };
-        for index in first..first + count {
-            // SAFETY: `mapping` is live (type invariant); the index is
-            // within the device.
-            let folio = unsafe { bindings::erofs_rs_read_mapping_folio(self.mapping, index) };
-            let folio = super::from_err_ptr(folio).map_err(|_| EIO)?;
-            if folio.is_null() {
-                return Err(EIO);
-            }
-            // SAFETY: `folio` is a referenced, uptodate folio covering
-            // page `index`.
-            let (pos, size) = unsafe { (bindings::erofs_rs_folio_pos(folio) as u64, bindings::erofs_rs_folio_size(folio) as u64) };
-            let at = index * PAGE;
-            if at < pos || at + PAGE > pos + size {
-                // SAFETY: drop the reference read_mapping_folio gave us.
-                unsafe { bindings::erofs_rs_folio_put(folio) };
-                return Err(EIO);
-            }
-            // SAFETY: the page lies inside the folio (checked above).
-            let page = unsafe { bindings::erofs_rs_folio_page(folio, (at - pos) as usize) };
+        for (slot, index) in run.pages.iter_mut().zip(first..first + count) {
+            let (folio, pos) = self.read_page(index)?;
             // INVARIANT: the folio reference now belongs to the run, which
-            // drops it; within the capacity reserved, so no allocation
-            // (and no failure) here.
-            if run.pages.push(page, GFP_KERNEL).is_err() {
-                // SAFETY: not kept by the run: drop our reference.
-                unsafe { bindings::erofs_rs_folio_put(folio) };
-                return Err(ENOMEM);
-            }
+            // drops it.
+            // SAFETY: page `index` lies inside the folio (`read_page`).
+            *slot = unsafe { bindings::erofs_rs_folio_page(folio, (index * PAGE - pos) as usize) };
+            run.count += 1;
         }
-        // SAFETY: `pages` holds `count` referenced pages (above); NULL
+        // SAFETY: `pages` starts with `count` referenced pages (above); NULL
         // when no address space is free.
-        let base = unsafe { bindings::erofs_rs_vm_map_ram(run.pages.as_mut_ptr(), count as u32) };
+        let base = unsafe { bindings::erofs_rs_vm_map_ram(run.pages.as_mut_ptr(), run.count as u32) };
         if base.is_null() {
             return Err(ENOMEM);
         }
@@ -354,6 +320,30 @@ impl Device {
         run.base = base;
         run.ptr = base.cast::<u8>().wrapping_add((offset % PAGE) as usize);
         Ok(run)
+    }
+}
+
+impl Device {
+    /// The uptodate page-cache folio holding page `index` (a device
+    /// page number, `base` included) and its byte position, with a
+    /// reference the caller must drop; `EIO` when it cannot be read.
+    fn read_page(&self, index: u64) -> Result<(*mut bindings::folio, u64)> {
+        // SAFETY: `mapping` is live (type invariant); callers pass pages
+        // within the device.
+        let folio = unsafe { bindings::erofs_rs_read_mapping_folio(self.mapping, index) };
+        let folio = super::from_err_ptr(folio).map_err(|_| EIO)?;
+        if folio.is_null() {
+            return Err(EIO);
+        }
+        // SAFETY: `folio` is a referenced, uptodate folio.
+        let (pos, size) = unsafe { (bindings::erofs_rs_folio_pos(folio) as u64, bindings::erofs_rs_folio_size(folio) as u64) };
+        let at = index * PAGE;
+        if at < pos || at + PAGE > pos + size {
+            // SAFETY: drop the reference read_mapping_folio gave us.
+            unsafe { bindings::erofs_rs_folio_put(folio) };
+            return Err(EIO);
+        }
+        Ok((folio, pos))
     }
 }
 
@@ -368,13 +358,15 @@ pub(crate) const MAX_RUN_PAGES: usize = 64;
 ///
 /// # Invariants
 ///
-/// Every entry of `pages` is a page of an uptodate page-cache folio on
-/// which we hold a reference taken by `read_mapping_folio`, released on
-/// drop. `base` is NULL, or the `vm_map_ram` mapping of all of `pages`
-/// (at most [`MAX_RUN_PAGES`]) in order, and `ptr` then points into it,
-/// valid for `len` bytes.
+/// The first `count` entries of `pages` are pages of uptodate page-cache
+/// folios on which we hold a reference taken by `read_mapping_folio`,
+/// released on drop. `base` is NULL, or the `vm_map_ram` mapping of those
+/// pages in order, and `ptr` then points into it, valid for `len` bytes.
+/// (The page list lives in the value: mapping a pcluster allocates
+/// nothing.)
 pub(crate) struct MappedRun<'a> {
-    pages: KVec<*mut bindings::page>,
+    pages: [*mut bindings::page; MAX_RUN_PAGES],
+    count: usize,
     base: *mut core::ffi::c_void,
     ptr: *const u8,
     len: usize,
@@ -399,9 +391,9 @@ impl Drop for MappedRun<'_> {
         if !self.base.is_null() {
             // SAFETY: undoes the vm_map_ram of `map_run`, of as many
             // pages (type invariant), once.
-            unsafe { bindings::erofs_rs_vm_unmap_ram(self.base, self.pages.len() as u32) };
+            unsafe { bindings::erofs_rs_vm_unmap_ram(self.base, self.count as u32) };
         }
-        for &page in self.pages.iter() {
+        for &page in &self.pages[..self.count] {
             // SAFETY: a page whose folio holds our reference (type
             // invariant), dropped once.
             unsafe { bindings::erofs_rs_page_folio_put(page) };
